@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/devrun-dev/devrun/runner"
+)
+
+// The test binary plays three parts, chosen by environment: devrun itself (so end-to-end tests
+// run the real command without a separate build), the supervised child, and the ordinary test
+// runner.
+func TestMain(m *testing.M) {
+	runner.RunShimIfRequested()
+	switch os.Getenv("DEVRUN_TEST_AS") {
+	case "devrun":
+		os.Unsetenv("DEVRUN_TEST_AS")
+		err := Run(context.Background(), os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
+		os.Exit(exitStatus(err, os.Stderr))
+	case "child":
+		os.Exit(testChild(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// testChild is the supervised program. It reports "start <pid>" to the test's report socket,
+// echoes its stdin lines there as "stdin <line>", and behaves as its first argument says.
+func testChild(args []string) int {
+	report := func(string) {}
+	if path := os.Getenv("DEVRUN_TEST_REPORT"); path != "" {
+		if c, err := net.Dial("unix", path); err == nil {
+			var mu sync.Mutex
+			report = func(s string) {
+				mu.Lock()
+				defer mu.Unlock()
+				fmt.Fprintln(c, s)
+			}
+		}
+	}
+	mode := "serve"
+	if len(args) > 0 {
+		mode = args[0]
+	}
+	report(fmt.Sprintf("start %d", os.Getpid()))
+	switch mode {
+	case "exit":
+		code, _ := strconv.Atoi(args[1])
+		return code
+	case "grandchild":
+		// A grandchild in the same process group, which must not outlive devrun.
+		cmd := exec.Command("sleep", "1000")
+		if err := cmd.Start(); err != nil {
+			return 3
+		}
+		report(fmt.Sprintf("grandchild %d", cmd.Process.Pid))
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			report("stdin " + sc.Text())
+		}
+	}()
+	sig := <-sigs
+	report(fmt.Sprintf("stop %d %s", os.Getpid(), sig))
+	return 0
+}
+
+// reporter collects the children's reports, in order, through a Unix socket.
+type reporter struct {
+	path  string
+	lines chan string
+}
+
+func newReporter(t *testing.T) *reporter {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "devrun-report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	r := &reporter{path: filepath.Join(dir, "r.sock"), lines: make(chan string, 100)}
+	l, err := net.Listen("unix", r.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					r.lines <- sc.Text()
+				}
+			}()
+		}
+	}()
+	return r
+}
+
+// next returns the next report that starts with prefix, skipping others; it fails the test
+// after a generous deadline so that a broken devrun does not hang the suite.
+func (r *reporter) next(t *testing.T, prefix string) string {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case l := <-r.lines:
+			if strings.HasPrefix(l, prefix) {
+				return l
+			}
+		case <-deadline:
+			t.Fatalf("no %q report from the child within 30s", prefix)
+		}
+	}
+}
+
+// devrunProc is the devrun command under test.
+type devrunProc struct {
+	cmd    *exec.Cmd
+	stdin  *os.File
+	stderr *lineLog
+	done   chan struct{}
+}
+
+// startDevrun runs this test binary as devrun in dir with args, the child being this binary
+// too (its path is in $CHILD for args that need it).
+func startDevrun(t *testing.T, dir string, rep *reporter, args ...string) *devrunProc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "DEVRUN_TEST_AS=devrun", "NO_COLOR=1",
+		"XDG_RUNTIME_DIR="+t.TempDir())
+	if rep != nil {
+		cmd.Env = append(cmd.Env, "DEVRUN_TEST_REPORT="+rep.path)
+	}
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdin = stdinR
+	d := &devrunProc{cmd: cmd, stdin: stdinW, stderr: newLineLog(), done: make(chan struct{})}
+	cmd.Stderr = d.stderr
+	cmd.Stdout = d.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdinR.Close()
+	go func() {
+		cmd.Wait()
+		close(d.done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-d.done
+		if t.Failed() {
+			t.Logf("devrun output:\n%s", d.stderr.String())
+		}
+	})
+	return d
+}
+
+// wait returns devrun's exit status, failing the test if it does not exit.
+func (d *devrunProc) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-d.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("devrun did not exit; output:\n%s", d.stderr.String())
+	}
+	return d.cmd.ProcessState.ExitCode()
+}
+
+// lineLog is an io.Writer that keeps everything and lets a test wait for a line.
+type lineLog struct {
+	mu      sync.Mutex
+	buf     strings.Builder
+	changed chan struct{}
+}
+
+func newLineLog() *lineLog { return &lineLog{changed: make(chan struct{})} }
+
+func (l *lineLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	close(l.changed)
+	l.changed = make(chan struct{})
+	return len(p), nil
+}
+
+func (l *lineLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// waitFor blocks until the output contains s.
+func (l *lineLog) waitFor(t *testing.T, s string) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		l.mu.Lock()
+		has, changed := strings.Contains(l.buf.String(), s), l.changed
+		l.mu.Unlock()
+		if has {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("output never contained %q; got:\n%s", s, l.String())
+		}
+	}
+}

@@ -1,0 +1,13 @@
+//go:build !linux && !darwin
+
+package main
+
+import (
+	"errors"
+	"net"
+)
+
+// checkPeer refuses every client where devrun cannot learn who the peer is.
+func checkPeer(net.Conn) error {
+	return errors.New("peer credentials are not supported on this system")
+}

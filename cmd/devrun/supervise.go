@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/devrun-dev/devrun/runner"
+	"github.com/devrun-dev/devrun/watcher"
+)
+
+// inputError is bad input found before anything started (a missing watch path, an unknown
+// signal, a target that is not there): devrun prints it and exits with status 2.
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
+
+func badInput(format string, args ...any) error { return inputError{fmt.Errorf(format, args...)} }
+
+// session is one `devrun TARGET` (or one devrun.toml): its processes, the console and the
+// sockets it holds, from start to the last child's exit.
+type session struct {
+	name    string
+	dir     string
+	command []string
+	con     *console
+	procs   []*process
+	sockets []*heldSocket
+	logs    *logRing
+	stdin   *io.PipeWriter
+	started time.Time
+	ptys    []*terminalPipe
+	copies  sync.WaitGroup // copying the ptys' output to the terminal
+
+	stopOnce sync.Once
+	stop     context.CancelFunc
+}
+
+func supervise(ctx context.Context, o *options, s stdio) error {
+	con := newConsole(s.err, o.NoColor, o.Quiet, o.Verbose)
+	ss, err := newSession(o, con, s)
+	if err != nil {
+		return err
+	}
+	defer ss.cleanup()
+
+	runCtx, stop := context.WithCancel(ctx)
+	ss.stop = stop
+	defer stop()
+
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(signals)
+
+	ctl, err := startControl(ss)
+	if err != nil {
+		con.printf(levelWarn, "", "control socket: %v (devrun ls/send will not see this run)", err)
+	} else {
+		defer ctl.Close()
+	}
+
+	done := make(chan struct{})
+	go func() {
+		ss.run(runCtx)
+		close(done)
+	}()
+	go ss.readInput(s.in)
+
+	var caught os.Signal
+	for {
+		select {
+		case <-done:
+			if caught != nil {
+				return exitCodeError(128 + int(caught.(syscall.Signal)))
+			}
+			return ctx.Err()
+		case sig := <-signals:
+			if caught == nil {
+				caught = sig
+				con.printf(levelInfo, "", "%s: stopping (press Ctrl-C again to kill)", signalName(sig))
+				stop()
+				continue
+			}
+			if sig == syscall.SIGINT || sig == caught {
+				con.printf(levelWarn, "", "killing")
+				ss.killAll()
+			}
+		}
+	}
+}
+
+func signalName(sig os.Signal) string {
+	if sig == syscall.SIGINT {
+		return "interrupt"
+	}
+	return sig.String()
+}
+
+// run starts every process (in dependency order) and returns when all of them have stopped.
+func (ss *session) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, p := range ss.procs {
+		p.start(ctx, &wg, ss)
+	}
+	wg.Wait()
+}
+
+func (ss *session) killAll() {
+	for _, p := range ss.procs {
+		for _, r := range p.runners {
+			r.Kill()
+		}
+	}
+}
+
+// readInput reads devrun's stdin line by line: "rs" restarts (nodemon's habit), "rs NAME" one
+// process; every other line goes to the first process's stdin unchanged.
+func (ss *session) readInput(in io.Reader) {
+	if in == nil {
+		ss.stdin.Close()
+		return
+	}
+	br := bufio.NewReader(in)
+	for {
+		line, err := br.ReadString('\n')
+		if cmd := strings.TrimSpace(line); cmd == "rs" || strings.HasPrefix(cmd, "rs ") {
+			ss.restartFromInput(strings.TrimSpace(strings.TrimPrefix(cmd, "rs")))
+		} else if line != "" {
+			if _, werr := io.WriteString(ss.stdin, line); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			ss.stdin.Close()
+			return
+		}
+	}
+}
+
+func (ss *session) restartFromInput(name string) {
+	if name == "" {
+		for _, p := range ss.procs {
+			p.restart("rs")
+		}
+		return
+	}
+	p := ss.process(name)
+	if p == nil {
+		ss.con.printf(levelWarn, "", "rs %s: no such process (have: %s)", name, strings.Join(ss.processNames(), ", "))
+		return
+	}
+	p.restart("rs")
+}
+
+func (ss *session) process(name string) *process {
+	for _, p := range ss.procs {
+		if p.name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+func (ss *session) processNames() []string {
+	var names []string
+	for _, p := range ss.procs {
+		names = append(names, p.name)
+	}
+	return names
+}
+
+func (ss *session) cleanup() {
+	for _, p := range ss.procs {
+		if p.watcher != nil {
+			p.watcher.Close()
+		}
+		if p.target != nil && p.target.Cleanup != nil {
+			p.target.Cleanup()
+		}
+	}
+	closeSockets(ss.sockets)
+	for _, tp := range ss.ptys {
+		tp.Close()
+	}
+	ss.copies.Wait()
+}
+
+// watchErr turns a watcher start failure into bad input when the cause is the user's path.
+func watchErr(err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return inputError{err}
+	}
+	return err
+}
+
+var _ = runner.OnCrash
+var _ watcher.Batch

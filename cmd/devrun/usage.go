@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+const usageHead = `devrun builds and runs your program, restarts it when a file changes or when it crashes,
+and lets you call commands the running program registered.
+
+Usage:
+  devrun [flags] [--] TARGET [ARGS...]
+  devrun ls | send | restart | stop | logs | completion | version | help
+
+TARGET is one of:
+  ./app, ., main.go      a Go package or file: built with go build, rebuilt on change
+  ./bin/server           an executable file
+  app.js, app.py, app.ts a script: run with node (with the devrun channel), python3, npx tsx
+  anything else          a command looked up on PATH (use -- before a command named like a
+                         subcommand: devrun -- ls)
+
+Examples:
+  devrun ./cmd/server -- --port 8080     build and run, restart on every save
+  devrun -e py,html app.py               a Python program, watching .py and .html files
+  devrun -x 'python3 -u' -w src main.py  run with another interpreter, watch only src
+  devrun --build 'make bin/srv' -- bin/srv
+  devrun --listen :8080 ./app            hold port 8080 so no request is refused on restart
+  devrun send reload '{"full":true}'     call the running program's "reload" command
+
+While it runs: type rs and Enter to restart; other lines go to the program's stdin;
+Ctrl-C stops the program gracefully (a second Ctrl-C kills it).
+
+Flags:
+`
+
+const usageTail = `
+Client commands (for a devrun running in another terminal):
+  devrun ls [--json]                          list running devruns
+  devrun send [-n NAME] [-p PROC] METHOD [JSON|-]   call a command of the program
+  devrun restart [NAME] / devrun stop [NAME]  restart it / stop it
+  devrun logs [NAME] [-n 100] [-f]            its recent output, then follow
+  devrun completion bash|zsh|fish             shell completion script
+
+Settings can also live in devrun.toml (see the README); flags override the file.
+`
+
+func printUsage(w io.Writer) {
+	var o options
+	fs := newFlagSet(&o)
+	fmt.Fprint(w, usageHead)
+	fmt.Fprint(w, strings.TrimRight(fs.FlagUsagesWrapped(100), "\n")+"\n")
+	fmt.Fprint(w, usageTail)
+}

@@ -1,0 +1,94 @@
+package runner
+
+import (
+	"syscall"
+	"time"
+)
+
+// buildRun is one run of Config.Build, in a process group of its own.
+type buildRun struct {
+	grp       *group
+	started   time.Time
+	status    exitStatus
+	cancelled bool // a Restart (or the end of Run) made its result worthless
+}
+
+// startBuild runs the build step. Its output goes where the child's stderr goes; the old
+// child keeps running meanwhile.
+func (s *supervisor) startBuild() {
+	s.startPending = false // whatever was about to start is older than this build
+	cfg := s.cfg
+	s.emit(Event{Kind: BuildStart, Command: cfg.Build})
+	dir := cfg.BuildDir
+	if dir == "" {
+		dir = cfg.Dir
+	}
+	path, err := resolveProgram(cfg.Build[0], dir, s.r.baseEnv)
+	if err != nil {
+		s.buildFailed(0, err)
+		return
+	}
+	if err := prepareHost(); err != nil && !s.warned {
+		s.warned = true
+		s.emit(Event{Kind: Warning, Reason: "less protection against leftover processes", Err: err})
+	}
+	b := &buildRun{started: time.Now()}
+	spec := &procSpec{
+		path: path, argv: cfg.Build, env: s.r.baseEnv, dir: dir,
+		files: []uintptr{s.io.devNullR.Fd(), s.io.errFD, s.io.errFD},
+	}
+	grp, err := startGroup(spec,
+		func(st exitStatus) { s.r.inbox.post(msgBuildExited{b, st}) },
+		func() { s.r.inbox.post(msgBuildGone{b}) })
+	if err != nil {
+		s.buildFailed(0, err)
+		return
+	}
+	b.grp = grp
+	s.bld = b
+}
+
+// cancelBuild kills the build's whole group; buildGone follows.
+func (s *supervisor) cancelBuild(why string) {
+	if s.bld.cancelled {
+		return
+	}
+	s.bld.cancelled = true
+	s.emit(Event{Kind: BuildCancelled, Reason: why})
+	s.bld.grp.signal(syscall.SIGKILL)
+}
+
+func (s *supervisor) buildExited(b *buildRun, st exitStatus) {
+	b.status = st
+	// Whatever the build left running in its group is not wanted: the result is known.
+	b.grp.signal(syscall.SIGKILL)
+}
+
+// buildGone acts on the build's result once nothing of it is left running.
+func (s *supervisor) buildGone(b *buildRun) {
+	if b != s.bld {
+		return
+	}
+	s.bld = nil
+	took := time.Since(b.started)
+	switch {
+	case b.cancelled:
+		if s.buildAgain && !s.shuttingDown {
+			s.buildAgain = false
+			s.startBuild()
+		}
+	case b.status.success():
+		s.emit(Event{Kind: BuildOK, Duration: took})
+		s.swap()
+	default:
+		s.buildFailed(took, nil)
+	}
+}
+
+func (s *supervisor) buildFailed(took time.Duration, err error) {
+	reason := "waiting for a change"
+	if s.cur != nil {
+		reason = "still running the previous build"
+	}
+	s.emit(Event{Kind: BuildFailed, Duration: took, Err: err, Reason: reason})
+}

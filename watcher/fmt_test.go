@@ -1,0 +1,5 @@
+package watcher
+
+import "fmt"
+
+var sprintf = fmt.Sprintf
