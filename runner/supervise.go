@@ -291,7 +291,7 @@ func (s *supervisor) exited(g *generation, st exitStatus) {
 	g.exited = true
 	g.endChannel()
 	requested := g.stopSent
-	e := Event{Kind: Exited, PID: g.pid, ExitCode: st.code, Signal: st.signalName()}
+	e := Event{Kind: Exited, PID: g.pid, ExitCode: st.code, Signal: st.signalName(), Duration: s.r.policy.now().Sub(g.started)}
 	if requested {
 		e.Reason = "stopped"
 	}

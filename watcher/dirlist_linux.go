@@ -16,12 +16,13 @@ import (
 // straight from getdents64, and it stats entries with statx relative to the open folder, so
 // walking and polling 100,000 files allocates nothing per file.
 type dirList struct {
-	fd    int
-	pathz []byte   // the folder's path with a NUL, for openat without allocating
-	buf   []byte   // getdents64 buffer
-	names []byte   // entry names, each followed by a NUL for statx
-	ents  []dirEnt // entries of the open folder, "." and ".." left out
-	sx    unix.Statx_t
+	fd     int
+	isOpen bool     // fd is an open folder
+	pathz  []byte   // the folder's path with a NUL, for openat without allocating
+	buf    []byte   // getdents64 buffer
+	names  []byte   // entry names, each followed by a NUL for statx
+	ents   []dirEnt // entries of the open folder, "." and ".." left out
+	sx     unix.Statx_t
 }
 
 // Offsets in struct linux_dirent64, the same on every architecture.
@@ -39,7 +40,7 @@ func (d *dirList) open(path string) error {
 	if err != nil {
 		return &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	d.fd = fd
+	d.fd, d.isOpen = fd, true
 	if d.buf == nil {
 		d.buf = make([]byte, 32<<10)
 	}
@@ -109,10 +110,10 @@ var direntTypes = [16]entType{
 }
 
 func (d *dirList) close() {
-	if d.fd >= 0 {
+	if d.isOpen {
 		unix.Close(d.fd)
 	}
-	d.fd = -1
+	d.isOpen = false
 }
 
 func (d *dirList) len() int { return len(d.ents) }

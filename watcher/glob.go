@@ -19,12 +19,12 @@ type glob struct {
 
 // globList is the compiled Ignore or Files list of one root.
 type globList struct {
-	globs    []glob
-	anchored bool // some glob needs the path relative to the root
+	globs []glob
 }
 
-// compileGlobs turns user patterns into globs relative to root. Absolute patterns under
-// another root do not apply to this one and are left out.
+// compileGlobs turns user patterns into globs relative to root. An absolute path under the
+// root is made relative to it; any other leading "/" anchors the pattern at the root, as in
+// .gitignore.
 func compileGlobs(what string, patterns []string, root string) (globList, error) {
 	var l globList
 	for _, raw := range patterns {
@@ -71,7 +71,6 @@ func compileGlobs(what string, patterns []string, root string) (globList, error)
 				g.base = base
 			}
 		}
-		l.anchored = l.anchored || g.anchored
 		l.globs = append(l.globs, g)
 	}
 	return l, nil

@@ -30,7 +30,7 @@ type state struct {
 	deb         debouncer
 	syncPoint   time.Time // every change made before it has been delivered as an event
 	margin      time.Duration
-	ignoreDirty map[*folder]struct{} // folders whose .gitignore changed, resynced at the next flush
+	ignoreDirty map[*folder]struct{} // folders whose .gitignore changed, resynced at the end of the wake-up
 
 	dl     dirList     // reused by every folder read; never held across a walk
 	pb     pollBuilder // reused by every poll state built
@@ -55,7 +55,7 @@ type hooks struct {
 // up to a tick behind) and time.Now.
 const syncMargin = 50 * time.Millisecond
 
-func newState(opts Options, h hooks, w *Watcher) (*state, error) {
+func newState(opts Options, h hooks, w *Watcher) *state {
 	s := &state{
 		w:       w,
 		opts:    opts,
@@ -65,7 +65,6 @@ func newState(opts Options, h hooks, w *Watcher) (*state, error) {
 		exts:    normalizeExts(opts.Exts),
 		folders: make(map[string]*folder),
 		margin:  syncMargin,
-		dl:      dirList{},
 	}
 	if s.clock == nil {
 		s.clock = realClock{}
@@ -84,7 +83,7 @@ func newState(opts Options, h hooks, w *Watcher) (*state, error) {
 		s.visited = make(map[fileID]*folder)
 	}
 	s.deb.delay = opts.Delay
-	return s, nil
+	return s
 }
 
 // start resolves the roots, opens the kernel's notification API (unless polling), and walks

@@ -17,6 +17,7 @@ func (s *state) addTree(top *folder, report bool, now time.Time) {
 		f := stack[len(stack)-1]
 		stack = s.addFolder(f, report, now, stack[:len(stack)-1])
 	}
+	clear(stack[:cap(stack)]) // keep the buffer, not the folders
 	s.stack = stack[:0]
 }
 

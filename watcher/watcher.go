@@ -103,10 +103,7 @@ func newWatcher(opts Options, h hooks) (*Watcher, error) {
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	s, err := newState(opts, h, w)
-	if err != nil {
-		return nil, err
-	}
+	s := newState(opts, h, w)
 	w.s = s
 	if err := s.start(); err != nil {
 		s.shutdown()

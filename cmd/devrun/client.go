@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -46,45 +43,14 @@ func parseSub(fs *pflag.FlagSet, args []string) error {
 	return nil
 }
 
-// resolveName picks the instance: the one named, else the only one running.
-func resolveName(ctx context.Context, name string) (string, error) {
-	if name != "" {
-		return name, nil
-	}
-	list, err := childrpc.Instances(ctx)
+// dial connects to an instance's control socket (the only one running when name is ""),
+// serving handlers for what it sends back (devrun.log lines while following).
+func dial(ctx context.Context, name string, handlers map[string]childrpc.HandlerFunc) (*childrpc.Conn, error) {
+	conn, err := childrpc.DialWith(ctx, name, childrpc.ConnOptions{Handlers: handlers})
 	if err != nil {
-		return "", err
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "childrpc: "))
 	}
-	switch len(list) {
-	case 0:
-		return "", errors.New("no devrun is running (start one with: devrun ./app)")
-	case 1:
-		return list[0].Name, nil
-	}
-	var names []string
-	for _, in := range list {
-		names = append(names, in.Name)
-	}
-	return "", fmt.Errorf("%d devruns are running (%s): say which with -n NAME", len(list), strings.Join(names, ", "))
-}
-
-// dial connects to an instance's control socket, serving handlers for what it sends back
-// (devrun.log lines while following).
-func dial(ctx context.Context, name string, handlers map[string]childrpc.HandlerFunc) (*childrpc.Conn, string, error) {
-	name, err := resolveName(ctx, name)
-	if err != nil {
-		return nil, "", err
-	}
-	dir, err := childrpc.SocketDir()
-	if err != nil {
-		return nil, "", err
-	}
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "unix", filepath.Join(dir, name+".sock"))
-	if err != nil {
-		return nil, "", fmt.Errorf("no devrun called %q is running (devrun ls lists them)", name)
-	}
-	return childrpc.NewConn(nc, childrpc.ConnOptions{Handlers: handlers}), name, nil
+	return conn, nil
 }
 
 func cmdLs(ctx context.Context, args []string, s stdio) error {
@@ -185,17 +151,13 @@ func cmdSend(ctx context.Context, args []string, s stdio) error {
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	conn, _, err := dial(ctx, *name, nil)
+	conn, err := dial(ctx, *name, nil)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	var result json.RawMessage
-	if *process != "" {
-		err = conn.Call(ctx, "devrun.call", callRequest{Process: *process, Method: method, Params: params}, &result)
-	} else {
-		err = conn.Call(ctx, method, params, &result)
-	}
+	err = conn.Call(ctx, "devrun.call", callRequest{Process: *process, Method: method, Params: params}, &result)
 	if err != nil {
 		return sendError(method, *timeout, err, s)
 	}
@@ -237,7 +199,7 @@ func controlCall(ctx context.Context, cmd, method string, args []string, s stdio
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, name, err := dial(ctx, fs.Arg(0), nil)
+	conn, err := dial(ctx, fs.Arg(0), nil)
 	if err != nil {
 		return err
 	}
@@ -249,7 +211,7 @@ func controlCall(ctx context.Context, cmd, method string, args []string, s stdio
 	if err := conn.Call(ctx, method, params, nil); err != nil {
 		return sendError(method, 10*time.Second, err, s)
 	}
-	fmt.Fprintf(s.err, "devrun: %s: %s\n", name, map[string]string{"devrun.restart": "restarting", "devrun.stop": "stopping"}[method])
+	fmt.Fprintf(s.err, "devrun: %s\n", map[string]string{"devrun.restart": "restarting", "devrun.stop": "stopping"}[method])
 	return nil
 }
 
@@ -288,7 +250,7 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 			return nil, nil
 		},
 	}
-	conn, _, err := dial(ctx, fs.Arg(0), handlers)
+	conn, err := dial(ctx, fs.Arg(0), handlers)
 	if err != nil {
 		return err
 	}
@@ -314,5 +276,3 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 		}
 	}
 }
-
-var _ = os.Stdout

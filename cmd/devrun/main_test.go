@@ -31,6 +31,8 @@ func TestMain(m *testing.M) {
 		os.Exit(exitStatus(err, os.Stderr))
 	case "child":
 		os.Exit(testChild(os.Args[1:]))
+	case "rawping":
+		os.Exit(rawPing(os.Args[1]))
 	}
 	os.Exit(m.Run())
 }
@@ -58,6 +60,8 @@ func testChild(args []string) int {
 	case "exit":
 		code, _ := strconv.Atoi(args[1])
 		return code
+	case "rpc":
+		return rpcChild(report)
 	case "grandchild":
 		// A grandchild in the same process group, which must not outlive devrun.
 		cmd := exec.Command("sleep", "1000")
@@ -67,7 +71,7 @@ func testChild(args []string) int {
 		report(fmt.Sprintf("grandchild %d", cmd.Process.Pid))
 	}
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	signalNotify(sigs)
 	go func() {
 		sc := bufio.NewScanner(os.Stdin)
 		for sc.Scan() {
@@ -78,6 +82,28 @@ func testChild(args []string) int {
 	report(fmt.Sprintf("stop %d %s", os.Getpid(), sig))
 	return 0
 }
+
+// runtimeDirs gives each test one XDG_RUNTIME_DIR, shared by the devruns it starts and the
+// client commands it runs, and apart from every other test's.
+var runtimeDirs sync.Map
+
+func runtimeDir(t *testing.T) string {
+	t.Helper()
+	key, _, _ := strings.Cut(t.Name(), "/") // subtests share their test's devruns
+	if d, ok := runtimeDirs.Load(key); ok {
+		return d.(string)
+	}
+	d, err := os.MkdirTemp("", "devrun-xdg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(d, 0o755) // as a real runtime folder; devrun makes its own 0700 one inside
+	t.Cleanup(func() { os.RemoveAll(d); runtimeDirs.Delete(key) })
+	runtimeDirs.Store(key, d)
+	return d
+}
+
+func signalNotify(c chan os.Signal) { signal.Notify(c, syscall.SIGTERM, syscall.SIGINT) }
 
 // reporter collects the children's reports, in order, through a Unix socket.
 type reporter struct {
@@ -146,8 +172,7 @@ func startDevrun(t *testing.T, dir string, rep *reporter, args ...string) *devru
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "DEVRUN_TEST_AS=devrun", "NO_COLOR=1",
-		"XDG_RUNTIME_DIR="+t.TempDir())
+	cmd.Env = append(os.Environ(), "DEVRUN_TEST_AS=devrun", "NO_COLOR=1", "XDG_RUNTIME_DIR="+runtimeDir(t))
 	if rep != nil {
 		cmd.Env = append(cmd.Env, "DEVRUN_TEST_REPORT="+rep.path)
 	}

@@ -380,7 +380,7 @@ func processEnv(st settings) ([]string, error) {
 // the screen.
 func (ss *session) outputs(p *process, instance, scale int, s stdio) (stdout, stderr io.Writer) {
 	if p.about == "" && scale == 1 && isTerminal(s.out) && isTerminal(s.err) {
-		out, errOut, err := ss.terminalOutputs(p.name, s)
+		out, errOut, err := ss.terminalOutputs(s)
 		if err != nil {
 			ss.con.printf(levelDetail, "", "%v: the program writes to the terminal directly; devrun logs will not show its output", err)
 			return s.out, s.err
@@ -388,6 +388,9 @@ func (ss *session) outputs(p *process, instance, scale int, s stdio) (stdout, st
 		return out, errOut
 	}
 	label := p.name
+	if p.about == "" && scale == 1 {
+		label = "" // alone, its lines need no name
+	}
 	if scale > 1 {
 		label = fmt.Sprintf("%s.%d", p.name, instance)
 	}
@@ -401,7 +404,7 @@ func (ss *session) outputs(p *process, instance, scale int, s stdio) (stdout, st
 }
 
 // terminalOutputs gives a lone child a pty for each stream in place of the terminal.
-func (ss *session) terminalOutputs(name string, s stdio) (stdout, stderr *os.File, err error) {
+func (ss *session) terminalOutputs(s stdio) (stdout, stderr *os.File, err error) {
 	var files [2]*os.File
 	for i, dst := range []io.Writer{s.out, s.err} {
 		tp, err := openTerminalPipe(dst.(*os.File))
@@ -409,7 +412,7 @@ func (ss *session) terminalOutputs(name string, s stdio) (stdout, stderr *os.Fil
 			return nil, nil, err
 		}
 		ss.ptys = append(ss.ptys, tp)
-		w := &childOutput{dst: dst, stream: [2]string{"stdout", "stderr"}[i], process: name, ring: ss.logs}
+		w := &childOutput{dst: dst, stream: [2]string{"stdout", "stderr"}[i], ring: ss.logs}
 		ss.copies.Add(1)
 		go func() {
 			defer ss.copies.Done()

@@ -107,11 +107,26 @@ func (p *process) onEvent(instance int, e runner.Event) {
 	if len(p.runners) > 1 {
 		about = fmt.Sprintf("%s.%d", p.name, instance)
 	}
-	if e.Kind == runner.Ready {
+	switch e.Kind {
+	case runner.Ready:
 		p.readyOnce.Do(func() { close(p.ready) })
+	case runner.Starting, runner.StartFailed:
+		if p.target.Kind == target.Go && len(e.Command) > 0 {
+			// The built binary's cache path says nothing to the user; the package does.
+			e.Command = append([]string{p.name}, e.Command[1:]...)
+		}
 	}
 	p.con.printf(eventLevel(e), about, "%s", e.String())
+	if e.Kind == runner.Exited && e.Reason != "stopped" && e.ExitCode != 0 && len(p.listen) > 0 && e.Duration < 2*time.Second {
+		p.con.printf(levelWarn, about, "%s", listenHint)
+	}
 }
+
+// listenHint explains the usual cause of a quick crash under --listen: the program binds the
+// port itself ("address already in use") instead of taking the socket devrun holds.
+const listenHint = `it exited soon after start while devrun holds its --listen socket: if it said "address already in use", ` +
+	`it binds the port itself and must be changed so that it takes the inherited socket instead. ` +
+	`Go: ln, err := childrpc.Listener(":8080"); Node: server.listen(process.env.LISTEN_FDS ? {fd: 3} : 8080)`
 
 // eventLevel decides which events a user sees by default: what changed, what runs, what went
 // wrong. Pids, signals sent and the child's methods are for -v.
