@@ -82,3 +82,35 @@ func FuzzConn(f *testing.F) {
 		waitWorkers(t, c)
 	})
 }
+
+// FuzzParseObject checks the hand-written member scanner against encoding/json on
+// every valid object.
+func FuzzParseObject(f *testing.F) {
+	for _, seed := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"m","params":{"a":[1,{"b":"}"}]}}`,
+		`{ "id" : "x\"y" , "result" : [ "]" , "\\" ] , "error" : null }`,
+		`{"cmd":"NODE_HANDLE","\u0069d":3,"id":4}`,
+		`{}`, `{"a":{}}`, `{"method":true,"params":-1.5e3}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		data = bytes.TrimSpace(data)
+		if len(data) == 0 || data[0] != '{' || !json.Valid(data) {
+			return
+		}
+		var want map[string]json.RawMessage
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("valid object does not decode: %v", err)
+		}
+		var msg wireMsg
+		parseObject(data, &msg)
+		got := map[string][]byte{"jsonrpc": msg.JSONRPC, "id": msg.ID, "method": msg.Method,
+			"params": msg.Params, "result": msg.Result, "error": msg.Error, "cmd": msg.Cmd}
+		for key, value := range got {
+			if !bytes.Equal(bytes.TrimSpace(want[key]), value) {
+				t.Fatalf("member %q: got %q, want %q", key, value, want[key])
+			}
+		}
+	})
+}

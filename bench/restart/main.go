@@ -106,6 +106,11 @@ func run(saves, bursts int) error {
 			return fmt.Errorf("nodemon: %w", err)
 		}
 		report("nodemon (defaults)", d)
+		counts, err := countBursts(work, []string{nodemon, "-q", "--watch", "WATCH", "-e", "txt", "--exec", child}, bursts)
+		if err != nil {
+			return fmt.Errorf("nodemon: %w", err)
+		}
+		fmt.Printf("  nodemon, bursts of 5 saves 20 ms apart: restarts per burst %v\n", counts)
 	} else {
 		fmt.Println("nodemon: not on PATH, not measured (npm i -g nodemon to compare)")
 	}

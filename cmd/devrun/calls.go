@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
 	"github.com/devrun-dev/devrun/runner"
@@ -119,5 +118,3 @@ func (ss *session) handleRestart(_ context.Context, params json.RawMessage) (any
 	p.restart("restart requested")
 	return "restarting", nil
 }
-
-var _ = time.Now

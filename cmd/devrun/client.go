@@ -83,9 +83,13 @@ func cmdLs(ctx context.Context, args []string, s stdio) error {
 func printTable(w io.Writer, list []childrpc.Info, now time.Time) {
 	rows := [][]string{{"NAME", "PID", "PROCESS", "CHILD", "STATE", "RESTARTS", "UPTIME", "FOLDER", "COMMAND", "METHODS"}}
 	for _, in := range list {
+		instances := map[string]int{}
+		for _, p := range in.Processes {
+			instances[p.Name]++
+		}
 		for _, p := range in.Processes {
 			proc := p.Name
-			if len(in.Processes) > 1 {
+			if instances[p.Name] > 1 {
 				proc = fmt.Sprintf("%s.%d", p.Name, p.Instance)
 			}
 			child, uptime := "-", "-"
@@ -121,10 +125,11 @@ func printTable(w io.Writer, list []childrpc.Info, now time.Time) {
 }
 
 func cmdSend(ctx context.Context, args []string, s stdio) error {
-	fs := subFlags("send", "[-n NAME] [-p PROCESS] [--timeout 10s] [--raw] METHOD [JSON|-]", s)
+	fs := subFlags("send", "[-n NAME] [-p PROCESS] [--instance N|all] [--timeout 10s] [--raw] METHOD [JSON|-]", s)
 	name := fs.StringP("name", "n", "", "the devrun to talk to (default: the only one running)")
 	process := fs.StringP("process", "p", "", "the process to call, with several in one devrun")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up after this long")
+	instance := fs.String("instance", "", `with a scaled process: the instance number, or "all" for a list of every instance's reply`)
 	raw := fs.Bool("raw", false, "print the result as it came, on one line")
 	if err := parseSub(fs, args); err != nil {
 		return err
@@ -157,7 +162,11 @@ func cmdSend(ctx context.Context, args []string, s stdio) error {
 	}
 	defer conn.Close()
 	var result json.RawMessage
-	err = conn.Call(ctx, "devrun.call", callRequest{Process: *process, Method: method, Params: params}, &result)
+	req := callRequest{Process: *process, Method: method, Params: params}
+	if *instance != "" {
+		req.Instance, _ = json.Marshal(*instance)
+	}
+	err = conn.Call(ctx, "devrun.call", req, &result)
 	if err != nil {
 		return sendError(method, *timeout, err, s)
 	}

@@ -184,6 +184,7 @@ func newSession(o *options, con *console, s stdio) (*session, error) {
 	}
 
 	var all []settings
+	var stdinTo string
 	switch {
 	case o.Target != "" || o.Exec != "":
 		st := defaultSettings()
@@ -192,6 +193,7 @@ func newSession(o *options, con *console, s stdio) (*session, error) {
 		}
 		all = []settings{st}
 	case cfg != nil && len(cfg.Processes) > 0:
+		stdinTo = cfg.Processes[0].Name // typed lines go to the first process of the file
 		order, err := config.Order(cfg.Processes)
 		if err != nil {
 			return nil, inputError{err}
@@ -207,6 +209,9 @@ func newSession(o *options, con *console, s stdio) (*session, error) {
 		return nil, usageError{fmt.Errorf("%s has nothing to run: add run = \"./cmd/app\" or [process.NAME] tables, or give a TARGET", cfg.Path)}
 	default:
 		return nil, usageError{fmt.Errorf("no TARGET given: say what to run, e.g. devrun ./cmd/server or devrun -- node app.js")}
+	}
+	if len(all) > 1 && o.changed("listen") {
+		return nil, usageError{fmt.Errorf("--listen with several processes: put listen = [...] in the [process.NAME] table that should hold the socket")}
 	}
 	for i := range all {
 		if err := applyFlags(&all[i], o); err != nil {
@@ -243,7 +248,7 @@ func newSession(o *options, con *console, s stdio) (*session, error) {
 			about = st.Name
 		}
 		var in io.Reader
-		if i == 0 {
+		if (stdinTo == "" && i == 0) || (stdinTo != "" && st.Name == stdinTo) {
 			in = stdinReader
 		}
 		p, err := ss.newProcess(st, about, cwd, in, s)

@@ -37,28 +37,34 @@ type process struct {
 	ready        chan struct{} // closed when the first instance says it is ready
 }
 
+// start runs p's instances once the processes it depends on are ready. It returns at once: the
+// wait is p's alone, so that a process listed after p but not depending on anything starts now.
 func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
-	for _, dep := range p.dependsOn {
-		if d := ss.process(dep); d != nil && !d.waitReady(ctx, p) {
-			return
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, dep := range p.dependsOn {
+			if d := ss.process(dep); d != nil && !d.waitReady(ctx, p) {
+				return
+			}
 		}
-	}
-	for _, r := range p.runners {
-		wg.Add(1)
-		go func(r *runner.Runner) {
-			defer wg.Done()
-			if err := r.Run(ctx); err != nil {
-				p.con.printf(levelError, p.about, "%v", err)
-			}
-		}(r)
-	}
-	if p.watcher != nil {
-		go func() {
-			for b := range p.watcher.Batches() {
-				p.changed(b)
-			}
-		}()
-	}
+		for _, r := range p.runners {
+			wg.Add(1)
+			go func(r *runner.Runner) {
+				defer wg.Done()
+				if err := r.Run(ctx); err != nil {
+					p.con.printf(levelError, p.about, "%v", err)
+				}
+			}(r)
+		}
+		if p.watcher != nil {
+			go func() {
+				for b := range p.watcher.Batches() {
+					p.changed(b)
+				}
+			}()
+		}
+	}()
 }
 
 func (p *process) changed(b watcher.Batch) {

@@ -1,0 +1,778 @@
+package main
+
+// End-to-end tests of --listen and --overlap: the real devrun command (this test binary), a
+// real HTTP server as the child (built from httpServerSource: it takes its socket with
+// childrpc.Listener, as a user's server does), and requests on 127.0.0.1 only.
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// httpServerSource is the supervised HTTP server, in two modes:
+//
+//	serve ADDR   take the socket with childrpc.Listener(ADDR) and answer every request "pid N"
+//	bind-self    a server written without devrun in mind: it binds the address devrun holds
+//	             itself (learnt from the inherited fd 3, as a user types the same port twice)
+//
+// It reports "start PID ADDR", "serving PID", "stop PID" (the stop signal came) and "down PID"
+// (every request answered) to DEVRUN_TEST_REPORT. With LISTEN_TEST_GATE set it waits, between
+// taking the socket and serving, for the test's word on that Unix socket: "go" or "crash".
+// It says devrun.ready once it serves, which is what --overlap waits for.
+const httpServerSource = `package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/devrun-dev/devrun/childrpc"
+)
+
+var (
+	reportMu   sync.Mutex
+	reportConn net.Conn
+)
+
+func report(format string, args ...any) {
+	reportMu.Lock()
+	defer reportMu.Unlock()
+	if reportConn != nil {
+		fmt.Fprintf(reportConn, format+"\n", args...)
+	}
+}
+
+func main() {
+	if path := os.Getenv("DEVRUN_TEST_REPORT"); path != "" {
+		reportConn, _ = net.Dial("unix", path)
+	}
+	pid := os.Getpid()
+	if len(os.Args) > 1 && os.Args[1] == "bind-self" {
+		os.Exit(bindSelf(pid))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	go childrpc.Serve(ctx)
+	ln, err := childrpc.Listener(os.Args[2])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+	report("start %d %s", pid, ln.Addr())
+	if gate := os.Getenv("LISTEN_TEST_GATE"); gate != "" {
+		switch awaitWord(ctx, gate, pid) {
+		case "go":
+		case "crash":
+			fmt.Fprintln(os.Stderr, "server: crashing as told")
+			os.Exit(3)
+		default: // stopped while waiting
+			report("stop %d", pid)
+			report("down %d", pid)
+			return
+		}
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "pid %d\n", pid)
+	})}
+	fresh := trackFresh(srv)
+	served := make(chan struct{})
+	go func() {
+		srv.Serve(ln)
+		close(served)
+	}()
+	report("serving %d", pid)
+	if err := childrpc.Ready(ctx); err != nil && ctx.Err() == nil {
+		fmt.Fprintln(os.Stderr, "server: devrun.ready:", err)
+	}
+	<-ctx.Done()
+	report("stop %d", pid)
+	// net/http's Shutdown closes, unanswered, a connection whose request it reads after
+	// Shutdown began (golang/go#75591). So first stop accepting, let every accepted connection
+	// deliver its request, and only then Shutdown, which waits for the answers.
+	srv.SetKeepAlivesEnabled(false)
+	ln.Close()
+	<-served
+	fresh.wait()
+	srv.Shutdown(context.Background())
+	report("down %d", pid)
+}
+
+// freshConns counts the connections accepted whose request has not been read yet.
+type freshConns struct {
+	mu    sync.Mutex
+	conns map[net.Conn]bool
+	none  chan struct{} // closed whenever conns is empty
+}
+
+func trackFresh(srv *http.Server) *freshConns {
+	f := &freshConns{conns: map[net.Conn]bool{}, none: make(chan struct{})}
+	close(f.none)
+	srv.ConnState = func(c net.Conn, st http.ConnState) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if st == http.StateNew {
+			if len(f.conns) == 0 {
+				f.none = make(chan struct{})
+			}
+			f.conns[c] = true
+			return
+		}
+		if f.conns[c] {
+			delete(f.conns, c)
+			if len(f.conns) == 0 {
+				close(f.none)
+			}
+		}
+	}
+	return f
+}
+
+func (f *freshConns) wait() {
+	f.mu.Lock()
+	none := f.none
+	f.mu.Unlock()
+	<-none
+}
+
+// awaitWord tells the gate that pid waits and returns the test's word, or "" when the stop
+// signal comes first.
+func awaitWord(ctx context.Context, path string, pid int) string {
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "server: gate:", err)
+		os.Exit(4)
+	}
+	fmt.Fprintf(c, "%d\n", pid)
+	word := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		word <- strings.TrimSpace(line)
+	}()
+	select {
+	case w := <-word:
+		return w
+	case <-ctx.Done():
+		return ""
+	}
+}
+
+func bindSelf(pid int) int {
+	f := os.NewFile(3, "inherited")
+	l, err := net.FileListener(f)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "server: no inherited socket on fd 3:", err)
+		return 4
+	}
+	addr := l.Addr().String()
+	l.Close()
+	f.Close()
+	report("start %d %s", pid, addr)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		return 1
+	}
+	ln.Close()
+	return 0
+}
+`
+
+// TestListen runs the --listen and --overlap cases on one build of the HTTP server.
+func TestListen(t *testing.T) {
+	server := buildHTTPServer(t)
+	t.Run("RestartsDropNothing", func(t *testing.T) { testRestartsDropNothing(t, server, false) })
+	t.Run("OverlapRestartsDropNothing", func(t *testing.T) { testRestartsDropNothing(t, server, true) })
+	t.Run("OverlapOldServesUntilNewIsReady", func(t *testing.T) { testOverlapOrder(t, server) })
+	t.Run("OverlapNewNeverReady", func(t *testing.T) { testOverlapNeverReady(t, server) })
+	t.Run("OverlapNewCrashes", func(t *testing.T) { testOverlapNewCrashes(t, server) })
+	t.Run("StaleUnixSocketReplaced", func(t *testing.T) { testStaleUnixSocket(t, server) })
+	t.Run("ChildBindsThePortItself", func(t *testing.T) { testChildBindsItself(t, server) })
+}
+
+// buildHTTPServer compiles httpServerSource from inside the module (the test runs in
+// cmd/devrun), so that it imports this repository's childrpc.
+func buildHTTPServer(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "server.go")
+	writeFile(t, src, httpServerSource)
+	bin := filepath.Join(dir, "httpserver")
+	cmd := exec.Command(goTool(), "build", "-o", bin, src)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the HTTP server child: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+// testRestartsDropNothing restarts the server six times (by "rs" and by saves) under steady
+// load, waiting each time until a request is answered by the new generation: no request may
+// fail, because the socket devrun holds queues connections while no child accepts.
+func testRestartsDropNothing(t *testing.T, server string, overlap bool) {
+	dir := t.TempDir()
+	watched := filepath.Join(dir, "watched")
+	if err := os.Mkdir(watched, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	saved := filepath.Join(watched, "a.txt")
+	writeFile(t, saved, "0")
+	rep := newReporter(t)
+	args := []string{"-w", watched, "-d", "10ms", "--listen", "127.0.0.1:0"}
+	if overlap {
+		args = append(args, "--overlap", "--ready-timeout", "1m")
+	}
+	d := startDevrun(t, dir, rep, append(args, "--", server, "serve", "127.0.0.1:0")...)
+
+	pid, addr := startReport(t, rep.next(t, "start"))
+	rep.next(t, "serving "+pid)
+	get := newGetter("tcp", addr)
+	l := startLoad(get, 4, 5000)
+	defer l.finish()
+
+	const restarts = 6
+	pids := []string{pid}
+	for i := 1; i <= restarts; i++ {
+		if i%2 == 1 {
+			fmt.Fprintln(d.stdin, "rs")
+		} else {
+			writeFile(t, saved, fmt.Sprint(i))
+		}
+		next := servingAfter(t, rep, pid)
+		waitAnsweredBy(t, get, next)
+		pids = append(pids, next)
+		pid = next
+	}
+	ok, failures, seen := l.finish()
+	if len(failures) > 0 {
+		t.Fatalf("%d of %d requests failed across %d restarts; first: %v", len(failures), ok+len(failures), restarts, failures[0])
+	}
+	if ok == 0 {
+		t.Fatal("the load sent no request")
+	}
+	for _, p := range pids {
+		if seen[p] == 0 && p != pids[len(pids)-1] {
+			// Every generation but the last served while the load ran (the test waited for it).
+			t.Errorf("the load was never answered by generation pid %s (answered by %v)", p, seen)
+		}
+	}
+	t.Logf("%d requests, 0 failed, across %d restarts (answered by %d generations)", ok, restarts, len(seen))
+}
+
+// testOverlapOrder: with --overlap the new generation holds the socket but waits at the gate;
+// until it says ready every request is answered by the old one, which devrun stops only then.
+func testOverlapOrder(t *testing.T, server string) {
+	dir := t.TempDir()
+	rep := newReporter(t)
+	g := newGate(t)
+	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "1m",
+		"--env", "LISTEN_TEST_GATE="+g.path, "--", server, "serve", "127.0.0.1:0")
+
+	oldPID, addr := startReport(t, rep.next(t, "start"))
+	g.next(t, oldPID).say("go")
+	rep.next(t, "serving "+oldPID)
+	get := newGetter("tcp", addr)
+
+	fmt.Fprintln(d.stdin, "rs")
+	newPID, _ := startReport(t, rep.next(t, "start"))
+	held := g.next(t, newPID) // the new generation runs and holds the socket, not ready yet
+	for i := 0; i < 20; i++ {
+		if got := get.mustGet(t); got != oldPID {
+			t.Fatalf("request %d answered by pid %s while the new generation (pid %s) was not ready; want the old pid %s", i, got, newPID, oldPID)
+		}
+	}
+	select {
+	case l := <-rep.lines:
+		t.Fatalf("report %q before the new generation was ready; want nothing (the old one serves on)", l)
+	default:
+	}
+
+	held.say("go")
+	// The old one is stopped after the new one said ready, and answers all it took.
+	awaitReports(t, rep, "serving "+newPID, "down "+oldPID)
+	for i := 0; i < 5; i++ {
+		if got := get.mustGet(t); got != newPID {
+			t.Fatalf("after the swap, request %d answered by pid %s, want the new pid %s", i, got, newPID)
+		}
+	}
+}
+
+// testOverlapNeverReady: a new generation that never says ready is stopped after
+// --ready-timeout, devrun says why, and the old one serves on.
+func testOverlapNeverReady(t *testing.T, server string) {
+	dir := t.TempDir()
+	rep := newReporter(t)
+	g := newGate(t)
+	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "300ms",
+		"--env", "LISTEN_TEST_GATE="+g.path, "--", server, "serve", "127.0.0.1:0")
+
+	oldPID, addr := startReport(t, rep.next(t, "start"))
+	g.next(t, oldPID).say("go")
+	rep.next(t, "serving "+oldPID)
+	get := newGetter("tcp", addr)
+
+	fmt.Fprintln(d.stdin, "rs")
+	newPID, _ := startReport(t, rep.next(t, "start"))
+	g.next(t, newPID) // never told to go
+	d.stderr.waitFor(t, fmt.Sprintf("the new generation (pid %s) was not ready after", newPID))
+	d.stderr.waitFor(t, "still running pid "+oldPID)
+	rep.next(t, "down "+newPID)
+	for i := 0; i < 5; i++ {
+		if got := get.mustGet(t); got != oldPID {
+			t.Fatalf("request %d answered by pid %s, want the old pid %s that kept serving", i, got, oldPID)
+		}
+	}
+}
+
+// testOverlapNewCrashes: a new generation that crashes before it is ready leaves the old one
+// serving, and devrun says so.
+func testOverlapNewCrashes(t *testing.T, server string) {
+	dir := t.TempDir()
+	rep := newReporter(t)
+	g := newGate(t)
+	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "1m",
+		"--env", "LISTEN_TEST_GATE="+g.path, "--", server, "serve", "127.0.0.1:0")
+
+	oldPID, addr := startReport(t, rep.next(t, "start"))
+	g.next(t, oldPID).say("go")
+	rep.next(t, "serving "+oldPID)
+	get := newGetter("tcp", addr)
+
+	fmt.Fprintln(d.stdin, "rs")
+	newPID, _ := startReport(t, rep.next(t, "start"))
+	g.next(t, newPID).say("crash")
+	d.stderr.waitFor(t, fmt.Sprintf("the new generation (pid %s) exited with code 3 before it was ready; still running pid %s", newPID, oldPID))
+	for i := 0; i < 5; i++ {
+		if got := get.mustGet(t); got != oldPID {
+			t.Fatalf("request %d answered by pid %s, want the old pid %s that kept serving", i, got, oldPID)
+		}
+	}
+	// A save after the failed swap still replaces the old generation.
+	fmt.Fprintln(d.stdin, "rs")
+	third, _ := startReport(t, rep.next(t, "start"))
+	g.next(t, third).say("go")
+	rep.next(t, "down "+oldPID)
+	waitAnsweredBy(t, get, third)
+}
+
+// testStaleUnixSocket: a socket file nobody answers on is removed and the socket bound again;
+// the server answers on it; devrun removes the file when it ends.
+func testStaleUnixSocket(t *testing.T, server string) {
+	dir := shortTempDir(t)
+	path := filepath.Join(dir, "app.sock")
+	stale, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.(*net.UnixListener).SetUnlinkOnClose(false)
+	stale.Close() // the file stays, as after a crash
+	if _, err := os.Lstat(path); err != nil {
+		t.Fatalf("the stale socket file should exist: %v", err)
+	}
+
+	rep := newReporter(t)
+	d := startDevrun(t, dir, rep, "-w", t.TempDir(), "--listen", "unix:"+path, "--", server, "serve", "unix:"+path)
+	pid, _ := startReport(t, rep.next(t, "start"))
+	rep.next(t, "serving "+pid)
+	if got := newGetter("unix", path).mustGet(t); got != pid {
+		t.Fatalf("answered by pid %s, want %s", got, pid)
+	}
+	fmt.Fprintln(d.stdin, "rs")
+	next := servingAfter(t, rep, pid)
+	if got := newGetter("unix", path).mustGet(t); got != next {
+		t.Fatalf("after a restart answered by pid %s, want %s", got, next)
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	d.wait(t)
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("devrun left its socket file behind: %v", err)
+	}
+}
+
+// testChildBindsItself: a program that ignores LISTEN_FDS and binds the port itself crashes
+// with "address already in use"; devrun tells how to fix it.
+func testChildBindsItself(t *testing.T, server string) {
+	dir := t.TempDir()
+	rep := newReporter(t)
+	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--", server, "bind-self")
+	rep.next(t, "start")
+	d.stderr.waitFor(t, "address already in use")
+	d.stderr.waitFor(t, "takes the inherited socket")
+	d.stderr.waitFor(t, "childrpc.Listener")
+	d.stderr.waitFor(t, "LISTEN_FDS")
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	d.wait(t)
+}
+
+// TestListenBadAddresses: every address devrun cannot hold ends it with status 2 and one line
+// that names the address, before any child starts.
+func TestListenBadAddresses(t *testing.T) {
+	dir := shortTempDir(t)
+
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	takenAddr := taken.Addr().String()
+
+	live := filepath.Join(dir, "live.sock")
+	liveL, err := net.Listen("unix", live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer liveL.Close()
+	go func() { // answer, so that devrun sees somebody home
+		for {
+			c, err := liveL.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+
+	notSocket := filepath.Join(dir, "plain")
+	writeFile(t, notSocket, "not a socket")
+	missing := filepath.Join(dir, "no-such-folder", "app.sock")
+
+	cases := []struct {
+		name, listen string
+		want         []string
+	}{
+		{"in use", takenAddr, []string{takenAddr, "address already in use"}},
+		{"in use, named", "web=" + takenAddr, []string{takenAddr, "address already in use"}},
+		{"no port", "127.0.0.1", []string{"127.0.0.1", "not host:port"}},
+		{"bad port", "127.0.0.1:99999", []string{"127.0.0.1:99999"}},
+		{"empty name", "=127.0.0.1:0", []string{"=127.0.0.1:0", "name"}},
+		{"missing folder", "unix:" + missing, []string{missing, "does not exist"}},
+		{"live unix socket", "unix:" + live, []string{live, "already in use"}},
+		{"not a socket", "unix:" + notSocket, []string{notSocket, "not a socket"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep := newReporter(t)
+			d := startDevrun(t, dir, rep, "-w", dir, "--listen", c.listen, "--", os.Args[0])
+			if code := d.wait(t); code != 2 {
+				t.Fatalf("exit status %d, want 2; output:\n%s", code, d.stderr.String())
+			}
+			out := strings.TrimSpace(d.stderr.String())
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output should contain %q; got:\n%s", w, out)
+				}
+			}
+			if strings.Count(out, "\n") > 0 {
+				t.Errorf("want one line, got:\n%s", out)
+			}
+			select {
+			case l := <-rep.lines:
+				t.Errorf("a child ran (%q) although the address could not be held", l)
+			default:
+			}
+		})
+	}
+	// The live socket is untouched and still answers.
+	c, err := net.Dial("unix", live)
+	if err != nil {
+		t.Fatalf("devrun broke the live socket it refused: %v", err)
+	}
+	c.Close()
+	if _, err := os.Stat(notSocket); err != nil {
+		t.Fatalf("devrun removed a file that is not a socket: %v", err)
+	}
+}
+
+// TestNodeListenExample runs examples/node-listen under devrun --listen: it takes fd 3, says
+// ready, answers, and a restart keeps the address.
+func TestNodeListenExample(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	script, err := filepath.Abs(filepath.Join("..", "..", "examples", "node-listen", "server.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	d := startDevrun(t, dir, nil, "-v", "-w", t.TempDir(), "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "1m", "--", script)
+	d.stderr.waitFor(t, "listening on 127.0.0.1:")
+	out := d.stderr.String()
+	addr := strings.Fields(out[strings.Index(out, "listening on 127.0.0.1:")+len("listening on "):])[0]
+	d.stderr.waitFor(t, "via \"ready\" message")
+	get := newNodeGetter(addr)
+	first := get.mustGet(t)
+	fmt.Fprintln(d.stdin, "rs")
+	waitAnsweredByOther(t, get, first)
+}
+
+// newNodeGetter reads the example's answer "hello from node (pid N)".
+func newNodeGetter(addr string) *getter {
+	g := newGetter("tcp", addr)
+	g.pidOf = func(body string) (string, bool) {
+		_, rest, ok := strings.Cut(body, "(pid ")
+		pid, _, ok2 := strings.Cut(rest, ")")
+		return pid, ok && ok2
+	}
+	return g
+}
+
+// startReport splits "start PID ADDR".
+func startReport(t *testing.T, line string) (pid, addr string) {
+	t.Helper()
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		t.Fatalf("bad start report %q", line)
+	}
+	if len(f) > 2 {
+		addr = f[2]
+	}
+	return f[1], addr
+}
+
+// servingAfter waits until a generation other than prev serves, and returns its pid. (A save
+// may cause more than one restart; the last generation is the one that serves.)
+func servingAfter(t *testing.T, rep *reporter, prev string) string {
+	t.Helper()
+	for {
+		if pid := pidOf(rep.next(t, "serving")); pid != prev {
+			return pid
+		}
+	}
+}
+
+// awaitReports waits for every one of want, in any order: reports of different processes
+// arrive through different connections, so their order is not the order they were sent.
+func awaitReports(t *testing.T, rep *reporter, want ...string) {
+	t.Helper()
+	missing := map[string]bool{}
+	for _, w := range want {
+		missing[w] = true
+	}
+	deadline := time.After(30 * time.Second)
+	for len(missing) > 0 {
+		select {
+		case l := <-rep.lines:
+			delete(missing, l)
+		case <-deadline:
+			t.Fatalf("reports %v missing after 30s", missing)
+		}
+	}
+}
+
+// waitAnsweredBy sends requests until pid answers one; each must succeed.
+func waitAnsweredBy(t *testing.T, g *getter, pid string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for g.mustGet(t) != pid {
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %s answered no request within 30s", pid)
+		}
+	}
+}
+
+// waitAnsweredByOther sends requests until a pid other than old answers one.
+func waitAnsweredByOther(t *testing.T, g *getter, old string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for g.mustGet(t) == old {
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %s still answers every request after 30s", old)
+		}
+	}
+}
+
+// shortTempDir is a temporary folder with a short path: a Unix socket path must fit in 108
+// bytes, which t.TempDir's test-named folders may not.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "devrun-listen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// getter sends requests on a new connection each, so that every request meets the listening
+// socket, which is what a restart could break.
+type getter struct {
+	client *http.Client
+	pidOf  func(body string) (string, bool)
+}
+
+func newGetter(network, addr string) *getter {
+	tr := &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+	return &getter{
+		// The timeout only keeps a broken devrun from hanging the test.
+		client: &http.Client{Transport: tr, Timeout: 30 * time.Second},
+		pidOf: func(body string) (string, bool) {
+			return strings.CutPrefix(strings.TrimSpace(body), "pid ")
+		},
+	}
+}
+
+// get returns the pid that answered.
+func (g *getter) get() (string, error) {
+	resp, err := g.client.Get("http://devrun-test/")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("status %s: %s", resp.Status, body)
+	}
+	pid, ok := g.pidOf(string(body))
+	if !ok {
+		return "", fmt.Errorf("unexpected answer %q", body)
+	}
+	return pid, nil
+}
+
+func (g *getter) mustGet(t *testing.T) string {
+	t.Helper()
+	pid, err := g.get()
+	if err != nil {
+		t.Fatalf("request failed: %v", err)
+	}
+	return pid
+}
+
+// load is steady traffic from a few workers, each stopping after max requests at most.
+type load struct {
+	stop     chan struct{}
+	once     sync.Once
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	ok       int
+	failures []error
+	pids     map[string]int
+}
+
+func startLoad(g *getter, workers, max int) *load {
+	l := &load{stop: make(chan struct{}), pids: map[string]int{}}
+	for w := 0; w < workers; w++ {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for i := 0; i < max; i++ {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				pid, err := g.get()
+				l.mu.Lock()
+				if err != nil {
+					l.failures = append(l.failures, err)
+				} else {
+					l.ok++
+					l.pids[pid]++
+				}
+				l.mu.Unlock()
+			}
+		}()
+	}
+	return l
+}
+
+// finish stops the workers and returns what they saw.
+func (l *load) finish() (ok int, failures []error, pids map[string]int) {
+	l.once.Do(func() { close(l.stop) })
+	l.wg.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ok, l.failures, l.pids
+}
+
+// gate holds each generation of the server between taking its socket and serving, until the
+// test says "go" (or "crash").
+type gate struct {
+	path    string
+	waiting chan gateWait
+}
+
+type gateWait struct {
+	pid  string
+	conn net.Conn
+}
+
+func newGate(t *testing.T) *gate {
+	t.Helper()
+	g := &gate{path: filepath.Join(shortTempDir(t), "gate.sock"), waiting: make(chan gateWait, 16)}
+	l, err := net.Listen("unix", g.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				line, err := bufio.NewReader(c).ReadString('\n')
+				if err != nil {
+					c.Close()
+					return
+				}
+				g.waiting <- gateWait{pid: strings.TrimSpace(line), conn: c}
+			}()
+		}
+	}()
+	return g
+}
+
+// next returns the waiting generation pid, failing if another one arrives first.
+func (g *gate) next(t *testing.T, pid string) gateWait {
+	t.Helper()
+	select {
+	case w := <-g.waiting:
+		t.Cleanup(func() { w.conn.Close() })
+		if w.pid != pid {
+			t.Fatalf("pid %s waits at the gate, want %s", w.pid, pid)
+		}
+		return w
+	case <-time.After(30 * time.Second):
+		t.Fatalf("pid %s did not reach the gate within 30s", pid)
+	}
+	return gateWait{}
+}
+
+func (w gateWait) say(word string) { fmt.Fprintln(w.conn, word) }
