@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"reflect"
 	"strings"
@@ -241,4 +242,25 @@ func swapRegistry() func() {
 	saved := std
 	std = newRegistry()
 	return func() { std = saved }
+}
+
+// A broken channel is reported by Serve, not a crash, and the variables are gone all
+// the same.
+func TestChildBadChannel(t *testing.T) {
+	for _, tc := range []struct{ fd, protocol, want string }{
+		{"x", "1", `DEVRUN_RPC_FD="x" is not a file descriptor`},
+		{"99", "1", "DEVRUN_RPC_FD=99 is not a socket"},
+		{"3", "2", "devrun speaks protocol 2"},
+	} {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), testModeEnv+"=serve-report", EnvRPCFD+"="+tc.fd, EnvProtocol+"="+tc.protocol)
+		cmd.Env = append(cmd.Env, quickRaceExit()...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v: %s", tc.want, err, out)
+		}
+		if !strings.Contains(string(out), "supervised=false env-left=false serve: childrpc: "+tc.want) {
+			t.Errorf("DEVRUN_RPC_FD=%s DEVRUN_PROTOCOL=%s: %s", tc.fd, tc.protocol, out)
+		}
+	}
 }

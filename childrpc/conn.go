@@ -26,6 +26,9 @@ type ConnOptions struct {
 	// Handlers maps method names to their handlers. It is read-only once NewConn
 	// returns; an unknown method gets -32601.
 	Handlers map[string]HandlerFunc
+	// Fallback, when set, answers the methods Handlers does not have (instead of -32601):
+	// a proxy forwards them elsewhere, as devrun's control socket does to the program.
+	Fallback func(ctx context.Context, method string, params json.RawMessage) (any, error)
 	// OnEvent receives each value that is not JSON-RPC: a bare value such as "ready"
 	// (Node's process.send('ready')) or an object without JSON-RPC members such as
 	// {"cmd":"..."}. Objects whose "cmd" starts with NODE_ are Node's own and never
@@ -157,23 +160,9 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 		return callError(method, err)
 	}
 
-	var r reply
-	select {
-	case r = <-cl.ch:
-	case <-ctx.Done():
-		c.mu.Lock()
-		_, waiting := c.pending[id]
-		if waiting {
-			c.pending[id] = nil
-		}
-		c.mu.Unlock()
-		if waiting {
-			// cl stays referenced by nobody once the answer (if any) is dropped; it is
-			// not returned to the pool because nothing will ever drain it.
-			c.sendCancel(id)
-			return callError(method, ctx.Err())
-		}
-		r = <-cl.ch // the answer is being delivered right now: take it
+	r, err := c.await(ctx, id, cl)
+	if err != nil {
+		return callError(method, err)
 	}
 	callPool.Put(cl)
 	if r.err != nil {
@@ -183,6 +172,27 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 		return r.err
 	}
 	return decodeResult(method, r.result, result)
+}
+
+// await waits for the answer to request id. It returns an error only when ctx ended
+// first; cl is then left to the read loop (never reused).
+func (c *Conn) await(ctx context.Context, id uint64, cl *call) (reply, error) {
+	select {
+	case r := <-cl.ch:
+		return r, nil
+	case <-ctx.Done():
+	}
+	c.mu.Lock()
+	_, waiting := c.pending[id]
+	if waiting {
+		c.pending[id] = nil
+	}
+	c.mu.Unlock()
+	if !waiting {
+		return <-cl.ch, nil // the answer is being delivered right now: take it
+	}
+	c.sendCancel(id)
+	return reply{}, ctx.Err()
 }
 
 func decodeResult(method string, raw json.RawMessage, result any) error {

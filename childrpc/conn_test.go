@@ -185,7 +185,7 @@ func TestHandlerErrorCodes(t *testing.T) {
 		"coded": func(context.Context, json.RawMessage) (any, error) {
 			return nil, fmt.Errorf("wrapped: %w", codedError{-32099})
 		},
-		"plain": func(context.Context, json.RawMessage) (any, error) { return nil, errors.New("plain failure") },
+		"plain":     func(context.Context, json.RawMessage) (any, error) { return nil, errors.New("plain failure") },
 		"badResult": func(context.Context, json.RawMessage) (any, error) { return make(chan int), nil },
 	}
 	a, _ := conns(t, connPair, nil, hb)

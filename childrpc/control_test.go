@@ -23,7 +23,7 @@ func fakeDevrun(t *testing.T, dir, name string) net.Listener {
 		t.Fatal(err)
 	}
 	info := Info{Name: name, PID: os.Getpid(), Dir: "/src/" + name, Command: []string{"devrun", "./" + name},
-		Started: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+		Started:   time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 		Processes: []ProcessInfo{{Name: name, PID: 4242, State: "running", Methods: []string{"reload"}, Listen: []string{":8080"}}}}
 	handlers := map[string]HandlerFunc{
 		"devrun.info": TypedHandler(func(ctx context.Context, _ struct{}) (Info, error) { return info, nil }),

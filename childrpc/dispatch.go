@@ -4,33 +4,32 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"runtime/debug"
 	"strconv"
 	"strings"
 )
 
-// handleLine decides what one line is and acts on it. line is only valid during the
-// call (it points into the read buffer): whatever outlives it is copied.
+// handleLine decides what one line is and acts on it; a request or notification is
+// returned as a job for the read loop to start. line is only valid during the call
+// (it points into the read buffer): whatever outlives it is copied.
 //
 // The read loop must never wait on a write (the peer may be blocked writing to us),
 // so every reply sent from here goes through its own goroutine.
-func (c *Conn) handleLine(line []byte, msg *wireMsg) {
+func (c *Conn) handleLine(line []byte, msg *wireMsg) (job, bool) {
 	line = bytes.TrimSpace(line) // tolerate \r\n and stray blanks
 	if len(line) == 0 {
-		return // carries nothing; answering it would be noise
+		return job{}, false // carries nothing; answering it would be noise
 	}
 	if line[0] != '{' {
 		if !json.Valid(line) {
 			c.parseError(line)
-			return
+			return job{}, false
 		}
 		c.event(line) // "ready", numbers, arrays: not JSON-RPC
-		return
+		return job{}, false
 	}
 	if !json.Valid(line) {
 		c.parseError(line)
-		return
+		return job{}, false
 	}
 	parseObject(line, msg)
 
@@ -42,7 +41,7 @@ func (c *Conn) handleLine(line []byte, msg *wireMsg) {
 			if cmd == "NODE_HANDLE" {
 				c.sendAsync([]byte(`{"cmd":"NODE_HANDLE_NACK"}` + "\n"))
 			}
-			return
+			return job{}, false
 		}
 	}
 
@@ -51,7 +50,7 @@ func (c *Conn) handleLine(line []byte, msg *wireMsg) {
 	}
 	switch {
 	case len(msg.Method) > 0:
-		c.handleRequest(msg)
+		return c.handleRequest(msg)
 	case len(msg.Result) > 0 || len(msg.Error) > 0:
 		c.handleResponse(msg)
 	case len(msg.JSONRPC) > 0:
@@ -63,6 +62,7 @@ func (c *Conn) handleLine(line []byte, msg *wireMsg) {
 	default:
 		c.event(line) // an object, but not JSON-RPC: pm2-style {"type":...}, {"cmd":...}
 	}
+	return job{}, false
 }
 
 func (c *Conn) event(v []byte) {
@@ -93,11 +93,13 @@ func validID(id json.RawMessage) bool {
 	return false
 }
 
-func (c *Conn) handleRequest(msg *wireMsg) {
+// handleRequest checks a request or notification and returns the job that serves it.
+// $/ methods are handled here.
+func (c *Conn) handleRequest(msg *wireMsg) (job, bool) {
 	isRequest := len(msg.ID) > 0
 	if isRequest && !validID(msg.ID) {
 		c.replyError(nil, CodeInvalidRequest, "invalid request: id must be a string, a number or null")
-		return
+		return job{}, false
 	}
 	var id string
 	if isRequest {
@@ -110,7 +112,7 @@ func (c *Conn) handleRequest(msg *wireMsg) {
 		} else {
 			c.opts.Logf("childrpc: received a notification whose method is not a string: %s", msg.Method)
 		}
-		return
+		return job{}, false
 	}
 	if strings.HasPrefix(method, "$/") {
 		if method == "$/cancelRequest" {
@@ -124,7 +126,7 @@ func (c *Conn) handleRequest(msg *wireMsg) {
 				c.replyError(json.RawMessage(id), CodeMethodNotFound, "method not found: "+method)
 			}
 		}
-		return
+		return job{}, false
 	}
 	var params json.RawMessage
 	if len(msg.Params) > 0 {
@@ -132,64 +134,16 @@ func (c *Conn) handleRequest(msg *wireMsg) {
 	}
 
 	if !isRequest {
-		c.dispatch(job{ctx: c.ctx, method: method, params: params})
-		return
+		return job{ctx: c.ctx, method: method, params: params}, true
 	}
-	// Registered before a worker gets it, so that a $/cancelRequest read right after
+	// Registered before anyone runs it, so that a $/cancelRequest read right after
 	// this line always finds it.
 	ctx, cancel := context.WithCancel(c.ctx)
 	req := &incomingRequest{cancel: cancel}
 	c.mu.Lock()
 	c.incoming[id] = req
 	c.mu.Unlock()
-	c.dispatch(job{ctx: ctx, id: id, method: method, params: params, req: req})
-}
-
-// job is one incoming request (req set) or notification for a worker goroutine.
-type job struct {
-	ctx    context.Context
-	id     string
-	method string
-	params json.RawMessage
-	req    *incomingRequest
-}
-
-// maxIdleWorkers bounds the goroutines kept waiting for the next request.
-const maxIdleWorkers = 32
-
-// dispatch runs j on a goroutine of its own at once: an idle worker if one is
-// waiting, else a new one. Every request runs concurrently with the others, as if
-// each had a fresh goroutine; reusing them spares each request a new goroutine whose
-// stack must grow again to decode JSON, which was a third of the cost of a call.
-func (c *Conn) dispatch(j job) {
-	select {
-	case c.jobs <- j:
-	default:
-		c.workers.Add(1)
-		go c.work(j)
-	}
-}
-
-func (c *Conn) work(j job) {
-	defer c.workers.Done()
-	for {
-		if j.req != nil {
-			c.serveRequest(j.ctx, j.id, j.method, j.params, j.req)
-		} else {
-			c.serveNotification(j.method, j.params)
-		}
-		if c.idleWorkers.Add(1) > maxIdleWorkers {
-			c.idleWorkers.Add(-1)
-			return
-		}
-		select {
-		case j = <-c.jobs:
-			c.idleWorkers.Add(-1)
-		case <-c.ctx.Done():
-			c.idleWorkers.Add(-1)
-			return
-		}
-	}
+	return job{ctx: ctx, id: id, method: method, params: params, req: req}, true
 }
 
 // decodeString decodes a raw JSON string, without reflection when it has no escapes.
@@ -207,88 +161,7 @@ func decodeString(raw json.RawMessage) (string, bool) {
 	return s, true
 }
 
-func (c *Conn) cancelIncoming(params json.RawMessage) {
-	var p struct {
-		ID json.RawMessage `json:"id"`
-	}
-	if json.Unmarshal(params, &p) != nil || len(p.ID) == 0 {
-		c.opts.Logf("childrpc: $/cancelRequest without a usable id: %s", params)
-		return
-	}
-	c.mu.Lock()
-	req := c.incoming[string(p.ID)]
-	if req != nil {
-		req.cancelledByPeer = true
-	}
-	c.mu.Unlock()
-	if req != nil {
-		req.cancel()
-	}
-	// No match: the request has already been answered; nothing to do.
-}
-
-func (c *Conn) serveRequest(ctx context.Context, id, method string, params json.RawMessage, req *incomingRequest) {
-	result, err := c.run(ctx, method, params)
-
-	c.mu.Lock()
-	if c.incoming[id] == req {
-		delete(c.incoming, id)
-	}
-	cancelled := req.cancelledByPeer
-	c.mu.Unlock()
-	req.cancel()
-	if c.closed.Load() {
-		return // nobody to answer
-	}
-
-	e := getEncoder()
-	defer putEncoder(e)
-	rawID := json.RawMessage(id)
-	switch {
-	case cancelled:
-		e.errorResponse(rawID, &Error{Code: CodeCancelled, Message: "request cancelled"})
-	case err != nil:
-		e.errorResponse(rawID, errorReply(err))
-	default:
-		if encErr := e.result(rawID, result); encErr != nil {
-			e.buf.Reset()
-			e.errorResponse(rawID, &Error{Code: CodeInternalError,
-				Message: fmt.Sprintf("internal error: encoding the result of %q: %v", method, encErr)})
-		}
-	}
-	_ = c.write(e.buf.Bytes()) // a failed write closes the Conn; nothing else to do
-}
-
-func (c *Conn) serveNotification(method string, params json.RawMessage) {
-	if _, err := c.run(c.ctx, method, params); err != nil && c.ctx.Err() == nil {
-		c.opts.Logf("childrpc: notification %q: %v", method, err)
-	}
-}
-
-// run finds the handler and calls it, turning a panic into -32603 with the stack.
-func (c *Conn) run(ctx context.Context, method string, params json.RawMessage) (result any, err error) {
-	var h HandlerFunc
-	if c.lookup != nil {
-		h = c.lookup(ctx, method)
-	} else {
-		h = c.opts.Handlers[method]
-	}
-	if h == nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, &Error{Code: CodeMethodNotFound, Message: "method not found: " + method}
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			stack, _ := json.Marshal(string(debug.Stack()))
-			err = &Error{Code: CodeInternalError,
-				Message: fmt.Sprintf("internal error: handler %q panicked: %v", method, v), Data: stack}
-		}
-	}()
-	return h(ctx, params)
-}
-
+// handleResponse hands an answer to the call waiting for it.
 func (c *Conn) handleResponse(msg *wireMsg) {
 	id, err := strconv.ParseUint(string(msg.ID), 10, 64)
 	if err != nil {

@@ -28,6 +28,11 @@ func TestMain(m *testing.M) {
 		os.Exit(runTestGrandchild())
 	case "echo-child":
 		os.Exit(runEchoChild())
+	case "serve-report":
+		err := Serve(context.Background())
+		_, left := os.LookupEnv(EnvRPCFD)
+		fmt.Printf("supervised=%v env-left=%v serve: %v\n", Supervised(), left, err)
+		os.Exit(0)
 	}
 	// The tests play devrun themselves: what a devrun running `go test` set must not
 	// leak into them.

@@ -10,8 +10,9 @@ import (
 // assembled in a separate slice up to MaxLine, so the buffer itself never grows.
 const readBufferSize = 64 << 10
 
-// readLoop splits the stream into lines and hands each to handleLine. It is the only
-// reader of rwc; when it ends, the Conn is closed.
+// readLoop splits the stream into lines and handles each. It is the only reader of
+// rwc; when it ends, the Conn is closed. It never waits on a write (the peer may be
+// blocked writing to us): requests go to workers, replies of its own to goroutines.
 func (c *Conn) readLoop() {
 	defer c.workers.Done()
 	defer func() {
@@ -67,7 +68,8 @@ func (c *Conn) readLoop() {
 	}
 }
 
-// takeLine checks a complete line against MaxLine and handles it.
+// takeLine checks a complete line against MaxLine and handles it; a request or
+// notification goes to a worker goroutine.
 func (c *Conn) takeLine(line []byte, msg *wireMsg) {
 	n := len(line)
 	if n > 0 && line[n-1] == '\n' {
@@ -77,7 +79,9 @@ func (c *Conn) takeLine(line []byte, msg *wireMsg) {
 		c.logOversize(n)
 		return
 	}
-	c.handleLine(line[:n], msg)
+	if j, ok := c.handleLine(line[:n], msg); ok {
+		c.dispatch(j)
+	}
 }
 
 func (c *Conn) logOversize(n int) {

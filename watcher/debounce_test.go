@@ -5,8 +5,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/fsnotify/fsnotify"
 )
 
 // debounceRig is a watcher on a real folder with a fake notifier and a fake clock: the test
@@ -24,7 +22,7 @@ func newDebounceRig(t *testing.T, delay time.Duration, prefill ...string) *debou
 	r := &debounceRig{t: t, dir: tempDir(t), n: newFakeNotifier(), clk: newFakeClock(), steps: newStepper()}
 	tree(t, r.dir, "a.go", "b.go", "README.md")
 	for _, name := range prefill {
-		r.n.events <- fsnotify.Event{Name: r.path(name), Op: fsnotify.Write}
+		r.n.events <- []event{r.write(name)}
 	}
 	r.w = start(t, Options{Roots: []string{r.dir}, Exts: []string{"go"}, Delay: delay}, hooks{
 		newNotifier: func() (notifier, error) { return r.n, nil },
@@ -36,9 +34,14 @@ func newDebounceRig(t *testing.T, delay time.Duration, prefill ...string) *debou
 
 func (r *debounceRig) path(name string) string { return filepath.Join(r.dir, name) }
 
+// write is the event of a write to the file name of the root.
+func (r *debounceRig) write(name string) event {
+	return event{wd: r.n.id(r.dir), op: opWrite, name: name}
+}
+
 // save delivers a write event for name and waits until the loop has handled it.
 func (r *debounceRig) save(name string) {
-	r.n.events <- fsnotify.Event{Name: r.path(name), Op: fsnotify.Write}
+	r.n.events <- []event{r.write(name)}
 	r.steps.wait(r.t)
 }
 

@@ -1,31 +1,46 @@
 package watcher
 
-import (
-	"errors"
-	"path/filepath"
-	"time"
+import "time"
 
-	"github.com/fsnotify/fsnotify"
-)
-
-// handleEvent turns one fsnotify event into changes: new folders are walked, vanished ones
+// handleEvent turns one kernel event into changes: new folders are walked, vanished ones
 // forgotten, files filtered. Only a relevant file starts or extends the quiet period.
-func (s *state) handleEvent(ev fsnotify.Event, now time.Time) {
-	p := ev.Name
-	if f, ok := s.folders[p]; ok {
-		// The event is about a known folder itself.
-		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-			s.folderGone(f, ev.Has(fsnotify.Rename), now)
+func (s *state) handleEvent(ev event, now time.Time) {
+	if ev.op&opOverflow != 0 {
+		s.overflowed(now)
+		return
+	}
+	parent := s.wds.find(ev.wd)
+	if parent == nil {
+		return // a folder forgotten since the kernel queued the event
+	}
+	if ev.op&opWatchGone != 0 {
+		// The folder was deleted (its parent's event forgets it) or unmounted; its id may
+		// not be removed again.
+		parent.flags |= fWatchLost
+		s.wds.remove(parent)
+		return
+	}
+	name := ev.name
+	if name == "" {
+		// The folder itself was deleted or moved away. Its parent's event says so too, if
+		// the parent is watched; a root's or a polled folder's parent says nothing.
+		if ev.op&(opRemove|opRename) != 0 && (parent.parent == nil || parent.parent.flags&fWatched == 0) {
+			s.folderGone(parent, ev.op&opRename != 0, now)
 		}
 		return
 	}
-	dir, name := filepath.Split(p)
-	parent := s.folders[filepath.Clean(dir)]
-	if parent == nil || name == "" {
-		return // a folder forgotten since the kernel queued the event
+	if ev.op&(opDir|opMaybeDir) != 0 {
+		if f := s.knownChild(parent, name); f != nil {
+			// The event is about a known folder.
+			if ev.op&(opRemove|opRename) != 0 {
+				s.folderGone(f, ev.op&opRename != 0, now)
+			}
+			return
+		}
 	}
+	p := s.filePath(parent, name)
 	switch {
-	case ev.Has(fsnotify.Create):
+	case ev.op&opCreate != 0:
 		fi, err := lstatPath(p)
 		if err == nil {
 			typ := fi.typ
@@ -36,20 +51,20 @@ func (s *state) handleEvent(ev fsnotify.Event, now time.Time) {
 			}
 			switch typ {
 			case typeDir:
-				s.folderCreated(parent, name, p, now)
+				s.folderCreated(parent, name, now)
 				return
 			case typeOther:
 				return // a socket or pipe the program made: not a source change
 			}
 			parent.flags |= fHadFiles
 		}
-	case ev.Has(fsnotify.Write), ev.Has(fsnotify.Remove), ev.Has(fsnotify.Rename):
-		if !ev.Has(fsnotify.Write) && s.dirPruned(parent, name) {
-			// The event does not say whether an ignored folder or a file vanished;
-			// a name that would be an ignored folder does not count.
+	case ev.op&(opWrite|opRemove|opRename) != 0:
+		if ev.op&opWrite == 0 && ev.op&(opDir|opMaybeDir) != 0 && s.dirPruned(parent, name) {
+			// An ignored folder vanished (or, when the backend cannot tell, an entry whose
+			// name would be an ignored folder): it does not count.
 			return
 		}
-	case ev.Has(fsnotify.Chmod):
+	case ev.op&opChmod != 0:
 		if !mayHaveNewContent(p) {
 			return
 		}
@@ -80,14 +95,14 @@ const touchSkew = 20 * time.Millisecond
 
 // folderCreated walks a folder that appeared (created, or moved in): whatever it holds is
 // new, so its relevant files count.
-func (s *state) folderCreated(parent *folder, name, path string, now time.Time) {
+func (s *state) folderCreated(parent *folder, name string, now time.Time) {
 	if s.dirPruned(parent, name) {
 		return
 	}
-	if _, known := s.folders[path]; known {
+	if s.knownChild(parent, name) != nil {
 		return
 	}
-	s.addTree(s.newFolder(parent, path, parent.root), true, now)
+	s.addTree(s.newFolder(parent, name), true, now)
 }
 
 // folderGone forgets a folder that was deleted or moved away. A deleted folder's files were
@@ -96,20 +111,16 @@ func (s *state) folderCreated(parent *folder, name, path string, now time.Time) 
 func (s *state) folderGone(f *folder, moved bool, now time.Time) {
 	had := f.mayHoldFiles()
 	if f.parent == nil {
-		s.warn.once("root-gone", "%s was removed or moved away; it is no longer watched", f.path)
+		s.warn.once("root-gone", "%s was removed or moved away; it is no longer watched", f.name)
 	}
 	s.forget(f)
 	if moved && had {
-		s.deb.add(f.path, now)
+		s.deb.add(s.folderPath(f), now)
 	}
 }
 
-// handleError reacts to an error from fsnotify: an overflow schedules a rescan; other errors
-// are reported once and otherwise ignored (the watcher never stops on them).
-func (s *state) handleError(err error, now time.Time) {
-	if errors.Is(err, fsnotify.ErrEventOverflow) {
-		s.overflowed(now)
-		return
-	}
+// handleError reports a read error of the kernel's events once; the watcher never stops
+// on it.
+func (s *state) handleError(err error) {
 	s.warn.once("notify-error", "file watching: %v", err)
 }

@@ -1,11 +1,10 @@
 package watcher
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/fsnotify/fsnotify"
 )
 
 // fakeClock is a clock whose time moves only when the test says so.
@@ -90,28 +89,44 @@ func (t *fakeTimer) Stop() {
 	t.armed = false
 }
 
-// fakeNotifier stands in for fsnotify: the test sends the events.
+// fakeNotifier stands in for the kernel: the test sends the events. Folders get ids by
+// path, so that a test can name a folder's id before the watcher adds it.
 type fakeNotifier struct {
-	events chan fsnotify.Event
+	events chan []event
 	errs   chan error
 	mu     sync.Mutex
+	ids    map[string]int32
 	added  []string
 }
 
 func newFakeNotifier() *fakeNotifier {
-	return &fakeNotifier{events: make(chan fsnotify.Event, 64), errs: make(chan error, 4)}
+	return &fakeNotifier{events: make(chan []event, 64), errs: make(chan error, 4), ids: map[string]int32{}}
 }
 
-func (n *fakeNotifier) Add(p string) error {
+// id is the watch id the folder at path gets (or got).
+func (n *fakeNotifier) id(path string) int32 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	id, ok := n.ids[path]
+	if !ok {
+		id = int32(len(n.ids) + 1)
+		n.ids[path] = id
+	}
+	return id
+}
+
+func (n *fakeNotifier) Add(p string) (int32, error) {
+	p = strings.Clone(p)
+	id := n.id(p)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.added = append(n.added, p)
-	return nil
+	return id, nil
 }
-func (n *fakeNotifier) Remove(string) error           { return nil }
-func (n *fakeNotifier) Events() <-chan fsnotify.Event { return n.events }
-func (n *fakeNotifier) Errors() <-chan error          { return n.errs }
-func (n *fakeNotifier) Close() error                  { return nil }
+func (n *fakeNotifier) Remove(int32) error     { return nil }
+func (n *fakeNotifier) Events() <-chan []event { return n.events }
+func (n *fakeNotifier) Errors() <-chan error   { return n.errs }
+func (n *fakeNotifier) Close() error           { return nil }
 
 // stepper lets a test wait until the loop has handled a wake-up.
 type stepper chan struct{}

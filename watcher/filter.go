@@ -1,9 +1,6 @@
 package watcher
 
-import (
-	"strings"
-	"unsafe"
-)
+import "strings"
 
 // The filters, strongest first:
 //
@@ -41,30 +38,41 @@ func (s *state) hasExt(name string) bool {
 }
 
 // relPath is the slash path of entry name of folder f relative to the root. The string
-// shares a buffer reused by the next call: match with it, never keep it.
+// shares a buffer reused by the next call: match with it, never keep it. The folder's own
+// relative path is built once for all the entries of a folder.
 func (s *state) relPath(f *folder, name string) string {
-	r := f.rel()
-	if r == "" {
+	s.at(f)
+	if s.relLen == 0 {
 		return name
 	}
-	s.relBuf = append(append(append(s.relBuf[:0], r...), '/'), name...)
-	return unsafe.String(&s.relBuf[0], len(s.relBuf))
+	s.relBuf = append(append(s.relBuf[:s.relLen], '/'), name...)
+	return bytesString(s.relBuf)
+}
+
+// at makes f the folder relPath and relRoot are about.
+func (s *state) at(f *folder) {
+	if s.relFolder == f {
+		return
+	}
+	s.relBuf = appendRel(s.relBuf[:0], f)
+	s.relLen = len(s.relBuf)
+	s.relFolder = f
+	s.relRoot = f.top().x.root
 }
 
 // fileRelevant reports whether a change of the file name in folder f counts.
 func (s *state) fileRelevant(f *folder, name string) bool {
-	if len(s.explicitDirs) > 0 {
-		if _, ok := s.explicitDirs[f.path]; ok {
-			if _, ok := s.explicit[f.join(name)]; ok {
-				return true
-			}
+	if len(s.explicit) > 0 {
+		s.explBuf = appendPath(s.explBuf[:0], f, name)
+		if _, ok := s.explicit[bytesString(s.explBuf)]; ok {
+			return true
 		}
 	}
 	if f.flags&fOnlyExplicit != 0 {
 		return false
 	}
 	rel := s.relPath(f, name)
-	r := f.root
+	r := s.relRoot
 	if r.ignore.matchFile(rel, name) {
 		return false
 	}
@@ -87,7 +95,7 @@ func (s *state) dirPruned(f *folder, name string) bool {
 		return true
 	}
 	rel := s.relPath(f, name)
-	r := f.root
+	r := s.relRoot
 	if r.ignore.matchDir(rel, name) {
 		return true
 	}
@@ -104,19 +112,21 @@ func (s *state) dirPruned(f *folder, name string) bool {
 // relative to the root) the way git does: the nearest file with a matching line decides,
 // then the files above the root, then info/exclude.
 func (s *state) gitIgnored(f *folder, name, rel string, isDir bool) bool {
+	// end is the length of g's own path relative to the root, a prefix of rel.
+	end := len(rel) - len(name) - 1
 	for g := f; g != nil; g = g.parent {
-		if g.x == nil || g.x.ign == nil {
-			continue
+		if g.x != nil && g.x.ign != nil {
+			sub := rel
+			if end > 0 {
+				sub = rel[end+1:]
+			}
+			if matched, ignored := g.x.ign.match(sub, name, isDir); matched {
+				return ignored
+			}
 		}
-		sub := rel
-		if gr := g.rel(); gr != "" {
-			sub = rel[len(gr)+1:]
-		}
-		if matched, ignored := g.x.ign.match(sub, name, isDir); matched {
-			return ignored
-		}
+		end -= len(g.name) + 1
 	}
-	for _, o := range f.root.outer {
+	for _, o := range s.relRoot.outer {
 		target := rel
 		if o.prefix != "" && o.file.pathRules {
 			target = o.prefix + rel

@@ -17,17 +17,16 @@ func filterState(t *testing.T, opts Options, gitignores map[string]string) (*sta
 	must(t, err)
 	r.files, err = compileGlobs("files", opts.Files, r.path)
 	must(t, err)
-	top := s.newFolder(nil, "/r", r)
+	top := s.newTop("/r", r)
 	folderAt := func(dir string) *folder {
 		f := top
 		if dir == "" {
 			return f
 		}
 		for _, name := range strings.Split(dir, "/") {
-			p := f.join(name)
-			g := s.folders[p]
+			g := s.child(f, name)
 			if g == nil {
-				g = s.newFolder(f, p, r)
+				g = s.newFolder(f, name)
 			}
 			f = g
 		}

@@ -155,12 +155,12 @@ func ignoredByWatcher(t *testing.T, root string) map[string]bool {
 		if rel == ".git" {
 			return filepath.SkipDir
 		}
-		parent := s.folders[filepath.Dir(p)]
+		parent := s.lookup(filepath.Dir(p))
 		if parent == nil {
 			t.Fatalf("%s: parent folder not known", p)
 		}
 		if d.IsDir() {
-			if s.folders[p] == nil {
+			if s.lookup(p) == nil {
 				ignored[rel] = true
 				markBelow(t, p, rel, ignored)
 				return filepath.SkipDir

@@ -10,33 +10,31 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/fsnotify/fsnotify"
 )
 
-// injector wraps the real fsnotify: Add fails with ENOSPC from the failFrom-th call on (0:
+// injector wraps the real notifier: Add fails with ENOSPC from the failFrom-th call on (0:
 // never), events are dropped while drop is set, and the test can inject errors and events.
 type injector struct {
 	real     notifier
 	failFrom int
 	drop     atomic.Bool
-	events   chan fsnotify.Event
+	events   chan []event
 	errs     chan error
 	done     chan struct{}
 
 	mu    sync.Mutex
 	adds  int
-	added []string
+	added map[string]int32
 }
 
 func newInjector(t *testing.T, failFrom int) func() (notifier, error) {
 	return func() (notifier, error) {
-		real, err := newFSNotifier()
+		real, err := newKernelNotifier()
 		if err != nil {
 			return nil, err
 		}
-		in := &injector{real: real, failFrom: failFrom, events: make(chan fsnotify.Event),
-			errs: make(chan error), done: make(chan struct{})}
+		in := &injector{real: real, failFrom: failFrom, events: make(chan []event),
+			errs: make(chan error), done: make(chan struct{}), added: map[string]int32{}}
 		injectors.Store(t.Name(), in)
 		go in.forward()
 		return in, nil
@@ -86,34 +84,37 @@ func (in *injector) forward() {
 	}
 }
 
-func (in *injector) Add(p string) error {
+func (in *injector) Add(p string) (int32, error) {
 	in.mu.Lock()
 	in.adds++
 	fail := in.failFrom > 0 && in.adds >= in.failFrom
-	if !fail {
-		in.added = append(in.added, p)
-	}
 	in.mu.Unlock()
 	if fail {
-		return fmt.Errorf("add %q: %w", p, syscall.ENOSPC)
+		return -1, fmt.Errorf("add %q: %w", p, syscall.ENOSPC)
 	}
-	return in.real.Add(p)
+	wd, err := in.real.Add(p)
+	if err == nil {
+		in.mu.Lock()
+		in.added[strings.Clone(p)] = wd
+		in.mu.Unlock()
+	}
+	return wd, err
 }
 
-func (in *injector) wasAdded(p string) bool {
+// watchID is the id of the folder at p, and whether it was added.
+func (in *injector) watchID(p string) (int32, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	for _, a := range in.added {
-		if a == p {
-			return true
-		}
-	}
-	return false
+	wd, ok := in.added[p]
+	return wd, ok
 }
 
-func (in *injector) Remove(p string) error         { return in.real.Remove(p) }
-func (in *injector) Events() <-chan fsnotify.Event { return in.events }
-func (in *injector) Errors() <-chan error          { return in.errs }
+// inject sends an event as the kernel would.
+func (in *injector) inject(evs ...event) { in.events <- evs }
+
+func (in *injector) Remove(wd int32) error  { return in.real.Remove(wd) }
+func (in *injector) Events() <-chan []event { return in.events }
+func (in *injector) Errors() <-chan error   { return in.errs }
 func (in *injector) Close() error {
 	close(in.done)
 	return in.real.Close()
@@ -209,12 +210,13 @@ func TestOverflowRescan(t *testing.T) {
 	// Only irrelevant changes were lost: the rescan finds nothing, no batch.
 	in.drop.Store(true)
 	write(t, p("notes.txt"), "changed in place")
-	in.errs <- fsnotify.ErrEventOverflow
+	in.inject(event{wd: -1, op: opOverflow})
 	if found := <-rescans; found != 0 {
 		t.Fatalf("rescan found %d changes, want 0", found)
 	}
 	// Events still flow after an overflow; this batch would absorb a rescan batch.
-	in.events <- fsnotify.Event{Name: p("keep.go"), Op: fsnotify.Write}
+	root, _ := in.watchID(dir)
+	in.inject(event{wd: root, op: opWrite, name: "keep.go"})
 	if b := next(t, w); len(b.Paths) != 1 || b.Paths[0] != p("keep.go") || b.Rescan {
 		t.Fatalf("batch %+v, want keep.go alone", b)
 	}
@@ -226,7 +228,7 @@ func TestOverflowRescan(t *testing.T) {
 	tree(t, dir, "fresh/f.go")
 	must(t, os.RemoveAll(p("gone")))
 	must(t, os.Remove(p("quiet/q.go"))) // a folder whose only change is a deletion
-	in.errs <- fsnotify.ErrEventOverflow
+	in.inject(event{wd: -1, op: opOverflow})
 	b := next(t, w)
 	want := []string{p("fresh/f.go"), p("gone"), p("mod.go"), p("quiet")}
 	if !b.Rescan || fmt.Sprint(b.Paths) != fmt.Sprint(want) {
@@ -235,7 +237,7 @@ func TestOverflowRescan(t *testing.T) {
 	if found := <-rescans; found != len(want) {
 		t.Errorf("rescan found %d", found)
 	}
-	if !in.wasAdded(p("fresh")) {
+	if _, ok := in.watchID(p("fresh")); !ok {
 		t.Error("the folder found by the rescan is not watched")
 	}
 	if st := w.Stats(); st.FoldersWatched != 4 { // dir, sub, quiet, fresh

@@ -1,10 +1,6 @@
 package watcher
 
-import (
-	"time"
-
-	"github.com/fsnotify/fsnotify"
-)
+import "time"
 
 // maxDrain bounds the events handled in one wake-up, so that a flood cannot starve the
 // batch receiver.
@@ -21,7 +17,7 @@ func (s *state) run() {
 	defer pollTimer.Stop()
 	pollArmed := false
 
-	var events <-chan fsnotify.Event
+	var events <-chan []event
 	var errs <-chan error
 	if s.n != nil {
 		events, errs = s.n.Events(), s.n.Errors()
@@ -41,7 +37,7 @@ func (s *state) run() {
 		select {
 		case <-w.quit:
 			return
-		case ev, ok := <-events:
+		case evs, ok := <-events:
 			if !ok {
 				events = nil
 				break
@@ -50,14 +46,16 @@ func (s *state) run() {
 			if now.Sub(waitStart) >= syncGap {
 				s.syncPoint = waitStart
 			}
-			s.handleEvent(ev, now)
-			s.drain(events, now)
+			for _, ev := range evs {
+				s.handleEvent(ev, now)
+			}
+			s.drain(events, len(evs), now)
 		case err, ok := <-errs:
 			if !ok {
 				errs = nil
 				break
 			}
-			s.handleError(err, s.clock.Now())
+			s.handleError(err)
 		case <-flushTimer.C():
 		case <-pollTimer.C():
 			pollArmed = false
@@ -83,16 +81,19 @@ func (s *state) run() {
 	}
 }
 
-// drain handles the events that are already waiting: with Delay 0, one read of the kernel's
-// queue (an editor's save) gives one batch.
-func (s *state) drain(events <-chan fsnotify.Event, now time.Time) {
-	for i := 0; i < maxDrain; i++ {
+// drain handles the events that are already waiting, after handled ones: with Delay 0, one
+// read of the kernel's queue (an editor's save) gives one batch.
+func (s *state) drain(events <-chan []event, handled int, now time.Time) {
+	for handled < maxDrain {
 		select {
-		case ev, ok := <-events:
+		case evs, ok := <-events:
 			if !ok {
 				return
 			}
-			s.handleEvent(ev, now)
+			for _, ev := range evs {
+				s.handleEvent(ev, now)
+			}
+			handled += len(evs)
 		default:
 			return
 		}
@@ -103,7 +104,7 @@ func (s *state) drain(events <-chan fsnotify.Event, now time.Time) {
 func (s *state) flush(now time.Time) (b Batch, ok bool) {
 	if s.deb.rescan {
 		before := s.deb.count()
-		s.rescanTree(s.tops(), s.deb.rescanSince, true, now)
+		s.rescanTree(s.liveTops(), s.deb.rescanSince, true, now)
 		s.deb.rescan = false
 		found := s.deb.count() - before
 		b.Rescan = found > 0

@@ -1,9 +1,6 @@
 package watcher
 
-import (
-	"path/filepath"
-	"time"
-)
+import "time"
 
 // Polling stats every relevant file, which no clock-free shortcut avoids: a write in place
 // moves neither the folder's mtime nor anything else. A pass over 100,000 files costs about
@@ -141,11 +138,11 @@ func (s *state) makeHot(f *folder, now time.Time) {
 // reporting anything (after a .gitignore change, when what counts changed).
 func (s *state) pollFolder(f *folder, now time.Time, quiet bool) {
 	ps := f.x.poll
-	if err := s.dl.open(f.path); err != nil {
+	if err := s.dl.open(s.tmpPath(f)); err != nil {
 		had := f.mayHoldFiles()
 		s.cannotRead(f, err)
 		if had && !quiet {
-			s.deb.add(f.path, now)
+			s.deb.add(s.folderPath(f), now)
 		}
 		return
 	}
@@ -160,6 +157,7 @@ func (s *state) pollFolder(f *folder, now time.Time, quiet bool) {
 	)
 	pb := &s.pb
 	pb.reset()
+	var kids *kidFinder // built at the first lookup
 	// gone handles old entry k, which is not there any more.
 	gone := func(k int) {
 		switch metaKind(ps.meta[k]) {
@@ -171,9 +169,9 @@ func (s *state) pollFolder(f *folder, now time.Time, quiet bool) {
 				lostSomething = lostSomething || s.fileRelevant(f, ".gitignore")
 			}
 		case kindDir:
-			if child := s.childByHash(f, ps.names[k]); child != nil {
+			if child := childByHash(f, ps.names[k]); child != nil {
 				if child.mayHoldFiles() && !quiet {
-					s.deb.add(child.path, now)
+					s.deb.add(s.folderPath(child), now)
 					changed = true
 				}
 				s.forget(child)
@@ -220,7 +218,7 @@ func (s *state) pollFolder(f *folder, now time.Time, quiet bool) {
 							ignoreChanged = true
 						}
 						if !quiet && s.fileRelevant(f, name) {
-							s.deb.add(f.join(name), now)
+							s.deb.add(s.filePath(f, name), now)
 							changed = true
 						}
 					}
@@ -240,8 +238,11 @@ func (s *state) pollFolder(f *folder, now time.Time, quiet bool) {
 		switch typ {
 		case typeDir:
 			kind := uint32(kindSkipDir)
-			path := f.join(name)
-			known := s.folders[path]
+			if kids == nil {
+				k := newKidFinder(f)
+				kids = &k
+			}
+			known := s.find(kids, name)
 			switch {
 			case s.dirPruned(f, name):
 				if known != nil && known.parent == f {
@@ -251,7 +252,7 @@ func (s *state) pollFolder(f *folder, now time.Time, quiet bool) {
 				kind = kindDir
 			default:
 				kind = kindDir
-				fresh = append(fresh, s.newFolder(f, path, f.root))
+				fresh = append(fresh, s.newFolder(f, name))
 			}
 			pb.add(h, kind, 0)
 		case typeOther:
@@ -265,7 +266,7 @@ func (s *state) pollFolder(f *folder, now time.Time, quiet bool) {
 				ignoreChanged = true
 			}
 			if relevant && !quiet {
-				s.deb.add(f.join(name), now)
+				s.deb.add(s.filePath(f, name), now)
 				changed = true
 			}
 		}
@@ -286,7 +287,7 @@ func (s *state) pollFolder(f *folder, now time.Time, quiet bool) {
 	ps.store(pb)
 	s.setFiles(f, files)
 	if lostSomething && !quiet {
-		s.deb.add(f.path, now)
+		s.deb.add(s.folderPath(f), now)
 		changed = true
 	}
 	if changed && !quiet {
@@ -303,10 +304,10 @@ func (s *state) pollFolder(f *folder, now time.Time, quiet bool) {
 var gitignoreHash = nameHash(".gitignore")
 
 // childByHash finds the known subfolder of f whose name has hash h.
-func (s *state) childByHash(f *folder, h uint64) *folder {
-	for _, g := range s.folders {
-		if g.parent == f && nameHash(filepath.Base(g.path)) == h {
-			return g
+func childByHash(f *folder, h uint64) *folder {
+	for c := f.kids; c != nil; c = c.next {
+		if nameHash(c.name) == h {
+			return c
 		}
 	}
 	return nil

@@ -42,14 +42,16 @@ func (s *state) overflowed(now time.Time) {
 }
 
 // tops are the folders the walks start from: the roots and the folders of file roots.
-func (s *state) tops() []*folder {
-	var tops []*folder
-	for _, f := range s.folders {
-		if f.parent == nil {
-			tops = append(tops, f)
+func (s *state) liveTops() []*folder {
+	live := s.tops[:0]
+	for _, f := range s.tops {
+		if f.flags&fGone == 0 {
+			live = append(live, f)
 		}
 	}
-	return tops
+	clear(s.tops[len(live):])
+	s.tops = live
+	return append([]*folder(nil), live...)
 }
 
 // rescanTree compares the folders from tops down with the disk: new folders are walked,
@@ -60,7 +62,6 @@ func (s *state) tops() []*folder {
 func (s *state) rescanTree(tops []*folder, since int64, report bool, now time.Time) {
 	s.mark++
 	gen := s.mark
-	kids := s.children()
 	stack := append([]*folder(nil), tops...)
 	var fresh []*folder
 	for len(stack) > 0 {
@@ -76,14 +77,12 @@ func (s *state) rescanTree(tops []*folder, since int64, report bool, now time.Ti
 			}
 			f.x.poll.reset()
 			s.pollFolder(f, now, true)
-			for _, c := range kids[f] {
-				if c.flags&fGone == 0 {
-					stack = append(stack, c)
-				}
+			for c := f.kids; c != nil; c = c.next {
+				stack = append(stack, c)
 			}
 			continue
 		}
-		stack, fresh = s.rescanFolder(f, since, report, now, kids[f], stack, fresh)
+		stack, fresh = s.rescanFolder(f, since, report, now, stack, fresh)
 	}
 	for _, f := range fresh {
 		if f.flags&fGone == 0 {
@@ -94,13 +93,13 @@ func (s *state) rescanTree(tops []*folder, since int64, report bool, now time.Ti
 
 // rescanFolder does rescanTree's work for one watched folder; known subfolders go on stack,
 // new ones on fresh (walked once the folder is closed).
-func (s *state) rescanFolder(f *folder, since int64, report bool, now time.Time, kids, stack, fresh []*folder) ([]*folder, []*folder) {
+func (s *state) rescanFolder(f *folder, since int64, report bool, now time.Time, stack, fresh []*folder) ([]*folder, []*folder) {
 	gen := s.mark
-	if err := s.dl.open(f.path); err != nil {
+	if err := s.dl.open(s.tmpPath(f)); err != nil {
 		had := f.mayHoldFiles()
 		s.cannotRead(f, err)
 		if report && had {
-			s.deb.add(f.path, now)
+			s.deb.add(s.folderPath(f), now)
 		}
 		return stack, fresh
 	}
@@ -126,12 +125,12 @@ func (s *state) rescanFolder(f *folder, since int64, report bool, now time.Time,
 	}
 	reported := false
 	files := 0
+	kids := newKidFinder(f)
 	for i := 0; i < s.dl.len(); i++ {
 		name := s.dl.name(i)
 		switch s.entryType(i) {
 		case typeDir:
-			path := f.join(name)
-			child := s.folders[path]
+			child := s.find(&kids, name)
 			if s.dirPruned(f, name) {
 				if child != nil && child.parent == f {
 					s.forget(child)
@@ -145,7 +144,9 @@ func (s *state) rescanFolder(f *folder, since int64, report bool, now time.Time,
 				}
 				continue
 			}
-			fresh = append(fresh, s.newFolder(f, path, f.root))
+			c := s.newFolder(f, name)
+			c.mark = gen // not vanished: walked below
+			fresh = append(fresh, c)
 		case typeOther:
 		default:
 			files++
@@ -153,24 +154,26 @@ func (s *state) rescanFolder(f *folder, since int64, report bool, now time.Time,
 				continue
 			}
 			if fi, err := s.dl.stat(i, false); err == nil && fi.changedAt() >= since {
-				s.deb.add(f.join(name), now)
+				s.deb.add(s.filePath(f, name), now)
 				reported = true
 			}
 		}
 	}
-	for _, c := range kids {
+	for c := f.kids; c != nil; {
+		next := c.next // forget unlinks c
 		if c.mark != gen && c.flags&fGone == 0 {
 			had := c.mayHoldFiles()
 			s.forget(c)
 			if report && had {
-				s.deb.add(c.path, now)
+				s.deb.add(s.folderPath(c), now)
 				reported = true
 			}
 		}
+		c = next
 	}
 	if report && timed && !reported {
 		if self, err := s.dl.statSelf(); err == nil && self.changedAt() >= since {
-			s.deb.add(f.path, now)
+			s.deb.add(s.folderPath(f), now)
 		}
 	}
 	s.setFiles(f, files)

@@ -15,13 +15,13 @@ type state struct {
 	clock clock
 	warn  warner
 
-	exts         []string
-	roots        []*root
-	folders      map[string]*folder
-	explicit     map[string]struct{} // file roots: always count
-	explicitDirs map[string]struct{} // their folders
+	exts     []string
+	roots    []*root
+	tops     []*folder           // the roots' folders and the file roots' folders
+	explicit map[string]struct{} // file roots: always count
 
 	n         notifier // nil: polling only
+	wds       wdTable  // watched folders by watch id
 	limitErr  error    // why watches stopped being added; folders are polled from then on
 	poll      *poller  // nil until a folder is polled
 	pollEvery time.Duration
@@ -32,17 +32,23 @@ type state struct {
 	margin      time.Duration
 	ignoreDirty map[*folder]struct{} // folders whose .gitignore changed, resynced at the end of the wake-up
 
-	dl     dirList     // reused by every folder read; never held across a walk
-	pb     pollBuilder // reused by every poll state built
-	relBuf []byte      // relPath's buffer
-	stack  []*folder   // addTree's stack
-	mark   uint32      // generation counter for passes over folders
-	ready  bool        // the first walk is done: warnings can give totals at once
+	dl        dirList     // reused by every folder read; never held across a walk
+	pb        pollBuilder // reused by every poll state built
+	pathBuf   []byte      // tmpPath's buffer
+	explBuf   []byte      // fileRelevant's buffer for file roots
+	relBuf    []byte      // relPath's buffer: relFolder's path relative to its root, then a name
+	relLen    int         // length of that relative path in relBuf
+	relFolder *folder     // the folder relBuf is about
+	relRoot   *root       // its root
+	stack     []*folder   // addTree's stack
+	dropStack []*folder   // forget's stack
+	mark      uint32      // generation counter for passes over folders
+	ready     bool        // the first walk is done: warnings can give totals at once
 }
 
 // hooks are the seams tests use; the zero value is the real thing.
 type hooks struct {
-	newNotifier  func() (notifier, error) // default: fsnotify
+	newNotifier  func() (notifier, error) // default: newKernelNotifier
 	clock        clock                    // default: the real clock
 	afterStep    func()                   // called by the loop after each wake-up has been handled
 	afterRescan  func(found int)          // called after an overflow rescan
@@ -63,7 +69,6 @@ func newState(opts Options, h hooks, w *Watcher) *state {
 		clock:   h.clock,
 		warn:    warner{fn: opts.Warnf},
 		exts:    normalizeExts(opts.Exts),
-		folders: make(map[string]*folder),
 		margin:  syncMargin,
 	}
 	if s.clock == nil {
@@ -130,7 +135,7 @@ func (s *state) start() error {
 	if s.opts.Poll <= 0 {
 		newN := s.h.newNotifier
 		if newN == nil {
-			newN = newFSNotifier
+			newN = newKernelNotifier
 		}
 		n, err := newN()
 		if err != nil {
@@ -144,11 +149,10 @@ func (s *state) start() error {
 	now := s.clock.Now()
 	s.syncPoint = now
 	for _, r := range roots {
-		if _, known := s.folders[r.path]; known {
+		if s.lookup(r.path) != nil {
 			continue
 		}
-		top := s.newFolder(nil, r.path, r)
-		s.addTree(top, false, now)
+		s.addTree(s.newTop(r.path, r), false, now)
 	}
 	for _, p := range files {
 		s.addFileRoot(p, now)
@@ -168,16 +172,13 @@ func (s *state) start() error {
 func (s *state) addFileRoot(p string, now time.Time) {
 	if s.explicit == nil {
 		s.explicit = make(map[string]struct{})
-		s.explicitDirs = make(map[string]struct{})
 	}
 	dir := filepath.Dir(p)
 	s.explicit[p] = struct{}{}
-	s.explicitDirs[dir] = struct{}{}
-	if _, known := s.folders[dir]; known {
+	if s.lookup(dir) != nil {
 		return
 	}
-	r := &root{path: dir}
-	f := s.newFolder(nil, dir, r)
+	f := s.newTop(dir, &root{path: dir})
 	f.flags |= fOnlyExplicit
 	s.addTree(f, false, now)
 }

@@ -31,10 +31,11 @@ func (s *state) addFolder(f *folder, report bool, now time.Time, stack []*folder
 	if s.visited != nil && !s.claimRealFolder(f) {
 		return stack
 	}
-	if !s.attach(f) {
+	path := s.tmpPath(f)
+	if !s.attach(f, path) {
 		return stack
 	}
-	if err := s.dl.open(f.path); err != nil {
+	if err := s.dl.open(path); err != nil {
 		s.cannotRead(f, err)
 		return stack
 	}
@@ -42,6 +43,9 @@ func (s *state) addFolder(f *folder, report bool, now time.Time, stack []*folder
 	s.loadGitignore(f)
 
 	polled := f.flags&fPolled != 0
+	// A folder walked for the first time has no known subfolders: no lookups. (A walk
+	// started again after a .gitignore change does; it goes through rescanTree.)
+	fresh := f.kids == nil
 	pb := &s.pb
 	pb.reset()
 	files := 0
@@ -50,7 +54,7 @@ func (s *state) addFolder(f *folder, report bool, now time.Time, stack []*folder
 		typ := s.entryType(i)
 		switch typ {
 		case typeDir:
-			child, kind := s.subfolder(f, name)
+			child, kind := s.subfolder(f, name, fresh)
 			if child != nil {
 				stack = append(stack, child)
 			}
@@ -72,7 +76,7 @@ func (s *state) addFolder(f *folder, report bool, now time.Time, stack []*folder
 				pb.add(nameHash(name), kind, state)
 			}
 			if report && relevant {
-				s.deb.add(f.join(name), now)
+				s.deb.add(s.filePath(f, name), now)
 			}
 		}
 	}
@@ -116,22 +120,22 @@ func (s *state) entryType(i int) entType {
 }
 
 // subfolder registers the subfolder name of f unless it is ignored or already known, and
-// returns it to be walked, with the kind a poll state records for it.
-func (s *state) subfolder(f *folder, name string) (*folder, uint32) {
+// returns it to be walked, with the kind a poll state records for it. fresh says that f had
+// no known subfolders when it was opened.
+func (s *state) subfolder(f *folder, name string, fresh bool) (*folder, uint32) {
 	if s.dirPruned(f, name) {
 		return nil, kindSkipDir
 	}
-	path := f.join(name)
-	if _, known := s.folders[path]; known {
+	if (!fresh || len(s.tops) > 1) && s.knownChild(f, name) != nil {
 		return nil, kindDir
 	}
-	return s.newFolder(f, path, f.root), kindDir
+	return s.newFolder(f, name), kindDir
 }
 
 // claimRealFolder records the real folder behind f when symlinks are followed, and forgets f
 // if that folder was reached already (a loop, or a second link to it).
 func (s *state) claimRealFolder(f *folder) bool {
-	fi, err := statPath(f.path)
+	fi, err := statPath(s.tmpPath(f))
 	if err != nil {
 		s.forget(f)
 		return false
@@ -150,12 +154,14 @@ func (s *state) claimRealFolder(f *folder) bool {
 
 // attach gives f a kernel watch or, past the kernel's limits or when polling, a poll state.
 // It returns false when f cannot be watched at all (it is gone, or unreadable).
-func (s *state) attach(f *folder) bool {
+func (s *state) attach(f *folder, path string) bool {
 	if s.n != nil && s.limitErr == nil {
-		err := s.n.Add(f.path)
+		wd, err := s.n.Add(path)
 		switch {
 		case err == nil:
+			f.wd = wd
 			f.flags |= fWatched
+			s.wds.insert(f)
 			s.w.folders.Add(1)
 			return true
 		case isLimitErr(err):
@@ -178,7 +184,7 @@ func (s *state) cannotRead(f *folder, err error) {
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return
 	}
-	s.warn.once("unreadable", "cannot watch %s (%v); it and the folders below it are skipped", f.path, err)
+	s.warn.once("unreadable", "cannot watch %s (%v); it and the folders below it are skipped", s.folderPath(f), err)
 }
 
 // loadGitignore (re)reads the .gitignore of the open folder f.
@@ -203,7 +209,7 @@ func (s *state) readGitignore(f *folder, has bool) {
 		}
 		return
 	}
-	data, err := os.ReadFile(f.join(".gitignore"))
+	data, err := os.ReadFile(s.filePath(f, ".gitignore"))
 	if err != nil {
 		if f.x != nil {
 			f.x.ign = nil

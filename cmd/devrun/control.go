@@ -119,6 +119,9 @@ func (c *controlServer) serve(nc net.Conn) {
 	}
 	conn = childrpc.NewConn(nc, childrpc.ConnOptions{
 		Handlers: handlers,
+		Fallback: func(ctx context.Context, method string, params json.RawMessage) (any, error) {
+			return c.ss.call(ctx, "", "", method, params)
+		},
 		Logf: func(format string, args ...any) {
 			c.ss.con.printf(levelDetail, "", "control client: "+format, args...)
 		},

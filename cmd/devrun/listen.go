@@ -80,7 +80,7 @@ func openSocket(name, network, addr string) (*heldSocket, error) {
 	l, err := net.Listen(network, addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("--listen %s: address already in use: another program holds it (find it with: lsof -i %s)", addr, addr)
+			return nil, fmt.Errorf("--listen %s: address already in use: another program holds it (find it with: %s)", addr, whoListens(network, addr))
 		}
 		return nil, fmt.Errorf("--listen %s: %w", addr, err)
 	}
@@ -99,6 +99,15 @@ func openSocket(name, network, addr string) (*heldSocket, error) {
 		return nil, fmt.Errorf("--listen %s: %w", addr, err)
 	}
 	return s, nil
+}
+
+// whoListens is the command that shows the program holding addr. lsof's -i wants "@host:port"
+// or ":port", not "host:port", and lists connections too unless told to show listeners.
+func whoListens(network, addr string) string {
+	if _, port, err := net.SplitHostPort(addr); err == nil && network == "tcp" {
+		return "lsof -iTCP:" + port + " -sTCP:LISTEN"
+	}
+	return "lsof " + addr
 }
 
 // prepareUnixPath removes a stale socket file (nobody answers on it) and refuses a live one.

@@ -218,14 +218,14 @@ func buildHTTPServer(t *testing.T) string {
 	src := filepath.Join(dir, "server.go")
 	writeFile(t, src, httpServerSource)
 	bin := filepath.Join(dir, "httpserver")
-	cmd := exec.Command(goTool(), "build", "-o", bin, src)
+	cmd := exec.Command(goCommand(), "build", "-o", bin, src)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building the HTTP server child: %v\n%s", err, out)
 	}
 	return bin
 }
 
-func goTool() string {
+func goCommand() string {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
@@ -244,7 +244,7 @@ func testRestartsDropNothing(t *testing.T, server string, overlap bool) {
 	saved := filepath.Join(watched, "a.txt")
 	writeFile(t, saved, "0")
 	rep := newReporter(t)
-	args := []string{"-w", watched, "-d", "10ms", "--listen", "127.0.0.1:0"}
+	args := []string{"-w", watched, "--listen", "127.0.0.1:0"}
 	if overlap {
 		args = append(args, "--overlap", "--ready-timeout", "1m")
 	}
@@ -252,8 +252,8 @@ func testRestartsDropNothing(t *testing.T, server string, overlap bool) {
 
 	pid, addr := startReport(t, rep.next(t, "start"))
 	rep.next(t, "serving "+pid)
-	get := newGetter("tcp", addr)
-	l := startLoad(get, 4, 5000)
+	get := newHTTPGetter("tcp", addr)
+	l := startHTTPLoad(get, 4, 5000)
 	defer l.finish()
 
 	const restarts = 6
@@ -276,13 +276,9 @@ func testRestartsDropNothing(t *testing.T, server string, overlap bool) {
 	if ok == 0 {
 		t.Fatal("the load sent no request")
 	}
-	for _, p := range pids {
-		if seen[p] == 0 && p != pids[len(pids)-1] {
-			// Every generation but the last served while the load ran (the test waited for it).
-			t.Errorf("the load was never answered by generation pid %s (answered by %v)", p, seen)
-		}
-	}
-	t.Logf("%d requests, 0 failed, across %d restarts (answered by %d generations)", ok, restarts, len(seen))
+	// waitAnsweredBy saw every generation serve while the load ran; which of them the load's
+	// own requests met is up to the scheduler, so it is only logged.
+	t.Logf("%d requests, 0 failed, across %d restarts (%d generations: %v; the load met %d)", ok, restarts, len(pids), pids, len(seen))
 }
 
 // testOverlapOrder: with --overlap the new generation holds the socket but waits at the gate;
@@ -290,14 +286,14 @@ func testRestartsDropNothing(t *testing.T, server string, overlap bool) {
 func testOverlapOrder(t *testing.T, server string) {
 	dir := t.TempDir()
 	rep := newReporter(t)
-	g := newGate(t)
+	g := newReadyGate(t)
 	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "1m",
 		"--env", "LISTEN_TEST_GATE="+g.path, "--", server, "serve", "127.0.0.1:0")
 
 	oldPID, addr := startReport(t, rep.next(t, "start"))
 	g.next(t, oldPID).say("go")
 	rep.next(t, "serving "+oldPID)
-	get := newGetter("tcp", addr)
+	get := newHTTPGetter("tcp", addr)
 
 	fmt.Fprintln(d.stdin, "rs")
 	newPID, _ := startReport(t, rep.next(t, "start"))
@@ -328,14 +324,14 @@ func testOverlapOrder(t *testing.T, server string) {
 func testOverlapNeverReady(t *testing.T, server string) {
 	dir := t.TempDir()
 	rep := newReporter(t)
-	g := newGate(t)
-	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "300ms",
+	g := newReadyGate(t)
+	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "2s",
 		"--env", "LISTEN_TEST_GATE="+g.path, "--", server, "serve", "127.0.0.1:0")
 
 	oldPID, addr := startReport(t, rep.next(t, "start"))
 	g.next(t, oldPID).say("go")
 	rep.next(t, "serving "+oldPID)
-	get := newGetter("tcp", addr)
+	get := newHTTPGetter("tcp", addr)
 
 	fmt.Fprintln(d.stdin, "rs")
 	newPID, _ := startReport(t, rep.next(t, "start"))
@@ -355,14 +351,14 @@ func testOverlapNeverReady(t *testing.T, server string) {
 func testOverlapNewCrashes(t *testing.T, server string) {
 	dir := t.TempDir()
 	rep := newReporter(t)
-	g := newGate(t)
+	g := newReadyGate(t)
 	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "1m",
 		"--env", "LISTEN_TEST_GATE="+g.path, "--", server, "serve", "127.0.0.1:0")
 
 	oldPID, addr := startReport(t, rep.next(t, "start"))
 	g.next(t, oldPID).say("go")
 	rep.next(t, "serving "+oldPID)
-	get := newGetter("tcp", addr)
+	get := newHTTPGetter("tcp", addr)
 
 	fmt.Fprintln(d.stdin, "rs")
 	newPID, _ := startReport(t, rep.next(t, "start"))
@@ -384,7 +380,7 @@ func testOverlapNewCrashes(t *testing.T, server string) {
 // testStaleUnixSocket: a socket file nobody answers on is removed and the socket bound again;
 // the server answers on it; devrun removes the file when it ends.
 func testStaleUnixSocket(t *testing.T, server string) {
-	dir := shortTempDir(t)
+	dir := shortSocketDir(t)
 	path := filepath.Join(dir, "app.sock")
 	stale, err := net.Listen("unix", path)
 	if err != nil {
@@ -400,12 +396,12 @@ func testStaleUnixSocket(t *testing.T, server string) {
 	d := startDevrun(t, dir, rep, "-w", t.TempDir(), "--listen", "unix:"+path, "--", server, "serve", "unix:"+path)
 	pid, _ := startReport(t, rep.next(t, "start"))
 	rep.next(t, "serving "+pid)
-	if got := newGetter("unix", path).mustGet(t); got != pid {
+	if got := newHTTPGetter("unix", path).mustGet(t); got != pid {
 		t.Fatalf("answered by pid %s, want %s", got, pid)
 	}
 	fmt.Fprintln(d.stdin, "rs")
 	next := servingAfter(t, rep, pid)
-	if got := newGetter("unix", path).mustGet(t); got != next {
+	if got := newHTTPGetter("unix", path).mustGet(t); got != next {
 		t.Fatalf("after a restart answered by pid %s, want %s", got, next)
 	}
 	d.cmd.Process.Signal(syscall.SIGTERM)
@@ -433,7 +429,7 @@ func testChildBindsItself(t *testing.T, server string) {
 // TestListenBadAddresses: every address devrun cannot hold ends it with status 2 and one line
 // that names the address, before any child starts.
 func TestListenBadAddresses(t *testing.T) {
-	dir := shortTempDir(t)
+	dir := shortSocketDir(t)
 
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -441,6 +437,8 @@ func TestListenBadAddresses(t *testing.T) {
 	}
 	defer taken.Close()
 	takenAddr := taken.Addr().String()
+	_, takenPort, _ := net.SplitHostPort(takenAddr)
+	whoHolds := "lsof -iTCP:" + takenPort + " -sTCP:LISTEN" // a command that works, to paste
 
 	live := filepath.Join(dir, "live.sock")
 	liveL, err := net.Listen("unix", live)
@@ -466,7 +464,7 @@ func TestListenBadAddresses(t *testing.T) {
 		name, listen string
 		want         []string
 	}{
-		{"in use", takenAddr, []string{takenAddr, "address already in use"}},
+		{"in use", takenAddr, []string{takenAddr, "address already in use", whoHolds}},
 		{"in use, named", "web=" + takenAddr, []string{takenAddr, "address already in use"}},
 		{"no port", "127.0.0.1", []string{"127.0.0.1", "not host:port"}},
 		{"bad port", "127.0.0.1:99999", []string{"127.0.0.1:99999"}},
@@ -478,7 +476,8 @@ func TestListenBadAddresses(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			rep := newReporter(t)
-			d := startDevrun(t, dir, rep, "-w", dir, "--listen", c.listen, "--", os.Args[0])
+			// Were the child started, it would report so.
+			d := startDevrun(t, dir, rep, append([]string{"-w", dir, "--listen", c.listen}, childArgs("serve")...)...)
 			if code := d.wait(t); code != 2 {
 				t.Fatalf("exit status %d, want 2; output:\n%s", code, d.stderr.String())
 			}
@@ -525,15 +524,22 @@ func TestNodeListenExample(t *testing.T) {
 	out := d.stderr.String()
 	addr := strings.Fields(out[strings.Index(out, "listening on 127.0.0.1:")+len("listening on "):])[0]
 	d.stderr.waitFor(t, "via \"ready\" message")
-	get := newNodeGetter(addr)
-	first := get.mustGet(t)
-	fmt.Fprintln(d.stdin, "rs")
-	waitAnsweredByOther(t, get, first)
+	get := newNodeHTTPGetter(addr)
+	pid := get.mustGet(t)
+	l := startHTTPLoad(get, 2, 5000)
+	defer l.finish()
+	for i := 0; i < 2; i++ {
+		fmt.Fprintln(d.stdin, "rs")
+		pid = waitAnsweredByOther(t, get, pid)
+	}
+	if ok, failures, _ := l.finish(); len(failures) > 0 {
+		t.Fatalf("%d of %d requests failed across 2 restarts; first: %v", len(failures), ok+len(failures), failures[0])
+	}
 }
 
-// newNodeGetter reads the example's answer "hello from node (pid N)".
-func newNodeGetter(addr string) *getter {
-	g := newGetter("tcp", addr)
+// newNodeHTTPGetter reads the example's answer "hello from node (pid N)".
+func newNodeHTTPGetter(addr string) *httpGetter {
+	g := newHTTPGetter("tcp", addr)
 	g.pidOf = func(body string) (string, bool) {
 		_, rest, ok := strings.Cut(body, "(pid ")
 		pid, _, ok2 := strings.Cut(rest, ")")
@@ -586,7 +592,7 @@ func awaitReports(t *testing.T, rep *reporter, want ...string) {
 }
 
 // waitAnsweredBy sends requests until pid answers one; each must succeed.
-func waitAnsweredBy(t *testing.T, g *getter, pid string) {
+func waitAnsweredBy(t *testing.T, g *httpGetter, pid string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for g.mustGet(t) != pid {
@@ -596,20 +602,23 @@ func waitAnsweredBy(t *testing.T, g *getter, pid string) {
 	}
 }
 
-// waitAnsweredByOther sends requests until a pid other than old answers one.
-func waitAnsweredByOther(t *testing.T, g *getter, old string) {
+// waitAnsweredByOther sends requests until a pid other than old answers one, and returns it.
+func waitAnsweredByOther(t *testing.T, g *httpGetter, old string) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for g.mustGet(t) == old {
+	for {
+		if pid := g.mustGet(t); pid != old {
+			return pid
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("pid %s still answers every request after 30s", old)
 		}
 	}
 }
 
-// shortTempDir is a temporary folder with a short path: a Unix socket path must fit in 108
+// shortSocketDir is a temporary folder with a short path: a Unix socket path must fit in 108
 // bytes, which t.TempDir's test-named folders may not.
-func shortTempDir(t *testing.T) string {
+func shortSocketDir(t *testing.T) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "devrun-listen")
 	if err != nil {
@@ -619,14 +628,14 @@ func shortTempDir(t *testing.T) string {
 	return dir
 }
 
-// getter sends requests on a new connection each, so that every request meets the listening
+// httpGetter sends requests on a new connection each, so that every request meets the listening
 // socket, which is what a restart could break.
-type getter struct {
+type httpGetter struct {
 	client *http.Client
 	pidOf  func(body string) (string, bool)
 }
 
-func newGetter(network, addr string) *getter {
+func newHTTPGetter(network, addr string) *httpGetter {
 	tr := &http.Transport{
 		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -634,7 +643,7 @@ func newGetter(network, addr string) *getter {
 			return d.DialContext(ctx, network, addr)
 		},
 	}
-	return &getter{
+	return &httpGetter{
 		// The timeout only keeps a broken devrun from hanging the test.
 		client: &http.Client{Transport: tr, Timeout: 30 * time.Second},
 		pidOf: func(body string) (string, bool) {
@@ -644,7 +653,7 @@ func newGetter(network, addr string) *getter {
 }
 
 // get returns the pid that answered.
-func (g *getter) get() (string, error) {
+func (g *httpGetter) get() (string, error) {
 	resp, err := g.client.Get("http://devrun-test/")
 	if err != nil {
 		return "", err
@@ -664,7 +673,7 @@ func (g *getter) get() (string, error) {
 	return pid, nil
 }
 
-func (g *getter) mustGet(t *testing.T) string {
+func (g *httpGetter) mustGet(t *testing.T) string {
 	t.Helper()
 	pid, err := g.get()
 	if err != nil {
@@ -673,8 +682,8 @@ func (g *getter) mustGet(t *testing.T) string {
 	return pid
 }
 
-// load is steady traffic from a few workers, each stopping after max requests at most.
-type load struct {
+// httpLoad is steady traffic from a few workers, each stopping after max requests at most.
+type httpLoad struct {
 	stop     chan struct{}
 	once     sync.Once
 	wg       sync.WaitGroup
@@ -684,8 +693,8 @@ type load struct {
 	pids     map[string]int
 }
 
-func startLoad(g *getter, workers, max int) *load {
-	l := &load{stop: make(chan struct{}), pids: map[string]int{}}
+func startHTTPLoad(g *httpGetter, workers, max int) *httpLoad {
+	l := &httpLoad{stop: make(chan struct{}), pids: map[string]int{}}
 	for w := 0; w < workers; w++ {
 		l.wg.Add(1)
 		go func() {
@@ -712,7 +721,7 @@ func startLoad(g *getter, workers, max int) *load {
 }
 
 // finish stops the workers and returns what they saw.
-func (l *load) finish() (ok int, failures []error, pids map[string]int) {
+func (l *httpLoad) finish() (ok int, failures []error, pids map[string]int) {
 	l.once.Do(func() { close(l.stop) })
 	l.wg.Wait()
 	l.mu.Lock()
@@ -720,21 +729,21 @@ func (l *load) finish() (ok int, failures []error, pids map[string]int) {
 	return l.ok, l.failures, l.pids
 }
 
-// gate holds each generation of the server between taking its socket and serving, until the
+// readyGate holds each generation of the server between taking its socket and serving, until the
 // test says "go" (or "crash").
-type gate struct {
+type readyGate struct {
 	path    string
-	waiting chan gateWait
+	waiting chan gateWaiter
 }
 
-type gateWait struct {
+type gateWaiter struct {
 	pid  string
 	conn net.Conn
 }
 
-func newGate(t *testing.T) *gate {
+func newReadyGate(t *testing.T) *readyGate {
 	t.Helper()
-	g := &gate{path: filepath.Join(shortTempDir(t), "gate.sock"), waiting: make(chan gateWait, 16)}
+	g := &readyGate{path: filepath.Join(shortSocketDir(t), "gate.sock"), waiting: make(chan gateWaiter, 16)}
 	l, err := net.Listen("unix", g.path)
 	if err != nil {
 		t.Fatal(err)
@@ -752,7 +761,7 @@ func newGate(t *testing.T) *gate {
 					c.Close()
 					return
 				}
-				g.waiting <- gateWait{pid: strings.TrimSpace(line), conn: c}
+				g.waiting <- gateWaiter{pid: strings.TrimSpace(line), conn: c}
 			}()
 		}
 	}()
@@ -760,7 +769,7 @@ func newGate(t *testing.T) *gate {
 }
 
 // next returns the waiting generation pid, failing if another one arrives first.
-func (g *gate) next(t *testing.T, pid string) gateWait {
+func (g *readyGate) next(t *testing.T, pid string) gateWaiter {
 	t.Helper()
 	select {
 	case w := <-g.waiting:
@@ -772,7 +781,7 @@ func (g *gate) next(t *testing.T, pid string) gateWait {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("pid %s did not reach the gate within 30s", pid)
 	}
-	return gateWait{}
+	return gateWaiter{}
 }
 
-func (w gateWait) say(word string) { fmt.Fprintln(w.conn, word) }
+func (w gateWaiter) say(word string) { fmt.Fprintln(w.conn, word) }

@@ -16,7 +16,7 @@ Usage:
 TARGET is one of:
   ./app, ., main.go      a Go package or file: built with go build, rebuilt on change
   ./bin/server           an executable file
-  app.js, app.py, app.ts a script: run with node (with the devrun channel), python3, npx tsx
+  app.js, app.py, app.ts a script: run with node (with the devrun channel), python3, tsx
   anything else          a command looked up on PATH (use -- before a command named like a
                          subcommand: devrun -- ls)
 
@@ -46,7 +46,7 @@ Settings can also live in devrun.toml (see the README); flags override the file.
 `
 
 func printUsage(w io.Writer) {
-	var o options
+	o := options{Delay: -1}
 	fs := newFlagSet(&o)
 	fmt.Fprint(w, usageHead)
 	fmt.Fprint(w, strings.TrimRight(fs.FlagUsagesWrapped(100), "\n")+"\n")

@@ -1,0 +1,472 @@
+// Command listen measures what a client sees while devrun restarts an HTTP server under load:
+//
+//	go run ./bench/listen
+//
+// It builds devrun and a small HTTP server (which takes its socket with childrpc.Listener),
+// runs the server under devrun, and sends requests from a few workers on 127.0.0.1, a new
+// connection per request as a browser reloading a page does, while it saves a watched file
+// -restarts times, waiting each time for the new server to serve. It prints requests, failed
+// requests and latencies for: no restarts (the baseline), without --listen (each restart
+// refuses connections), with --listen, with --listen --overlap, and with --listen for a server
+// that stops with a plain http.Server.Shutdown, which drops a request it reads after Shutdown
+// began (golang/go#75591). It exits non-zero only on its own errors, never on the figures.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// serverSource is the server under test. Arguments: ADDR [plain]. It reports "up PID" to
+// BENCH_SOCK once it serves. On SIGTERM it stops accepting, lets every accepted connection
+// deliver its request, and only then calls Shutdown; with "plain" it calls Shutdown at once.
+const serverSource = `package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/devrun-dev/devrun/childrpc"
+)
+
+func main() {
+	pid := os.Getpid()
+	plain := len(os.Args) > 2 && os.Args[2] == "plain"
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	go childrpc.Serve(ctx)
+	ln, err := childrpc.Listener(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+	body := []byte(fmt.Sprintf("pid %d\n", pid))
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(body)
+	})}
+	fresh := trackFresh(srv)
+	served := make(chan struct{})
+	go func() {
+		srv.Serve(ln)
+		close(served)
+	}()
+	if c, err := net.Dial("unix", os.Getenv("BENCH_SOCK")); err == nil {
+		fmt.Fprintf(c, "up %d\n", pid)
+		defer c.Close()
+	}
+	childrpc.Ready(ctx)
+	<-ctx.Done()
+	if !plain {
+		srv.SetKeepAlivesEnabled(false)
+		ln.Close()
+		<-served
+		fresh.wait()
+	}
+	srv.Shutdown(context.Background())
+}
+
+// freshConns tracks the accepted connections whose request has not been read yet.
+type freshConns struct {
+	mu    sync.Mutex
+	conns map[net.Conn]bool
+	none  chan struct{}
+}
+
+func trackFresh(srv *http.Server) *freshConns {
+	f := &freshConns{conns: map[net.Conn]bool{}, none: make(chan struct{})}
+	close(f.none)
+	srv.ConnState = func(c net.Conn, st http.ConnState) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if st == http.StateNew {
+			if len(f.conns) == 0 {
+				f.none = make(chan struct{})
+			}
+			f.conns[c] = true
+			return
+		}
+		if f.conns[c] {
+			delete(f.conns, c)
+			if len(f.conns) == 0 {
+				close(f.none)
+			}
+		}
+	}
+	return f
+}
+
+func (f *freshConns) wait() {
+	f.mu.Lock()
+	none := f.none
+	f.mu.Unlock()
+	<-none
+}
+`
+
+type config struct {
+	restarts int
+	workers  int
+	settle   time.Duration
+}
+
+func main() {
+	var c config
+	flag.IntVar(&c.restarts, "restarts", 20, "restarts per run")
+	flag.IntVar(&c.workers, "workers", 8, "client workers, each sending one request at a time")
+	flag.DurationVar(&c.settle, "settle", 100*time.Millisecond, "steady load between two restarts")
+	flag.Parse()
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/listen:", err)
+		os.Exit(1)
+	}
+}
+
+// scenario is one run: devrun's flags, whether to restart, and the server's stop style.
+type scenario struct {
+	name     string
+	listen   bool
+	args     []string
+	restart  bool
+	plainEnd bool
+}
+
+func run(c config) error {
+	work, err := os.MkdirTemp("", "devrun-bench-listen")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	devrun := filepath.Join(work, "devrun")
+	server := filepath.Join(work, "server")
+	if err := goBuild(devrun, "./cmd/devrun"); err != nil {
+		return err
+	}
+	src := filepath.Join(work, "server.go")
+	if err := os.WriteFile(src, []byte(serverSource), 0o644); err != nil {
+		return err
+	}
+	// Built from the repository root, so that the server imports this repository's childrpc.
+	if err := goBuild(server, src); err != nil {
+		return err
+	}
+
+	scenarios := []scenario{
+		{name: "no restarts (baseline, --listen)", listen: true},
+		{name: "without --listen", restart: true},
+		{name: "--listen", listen: true, restart: true},
+		{name: "--listen --overlap", listen: true, args: []string{"--overlap"}, restart: true},
+		{name: "--listen, plain Shutdown (go#75591)", listen: true, restart: true, plainEnd: true},
+	}
+	fmt.Printf("HTTP server under load from %d workers on 127.0.0.1 (a new connection per request),\n", c.workers)
+	fmt.Printf("restarted %d times by saving a watched file (%s of steady load between restarts)\n\n", c.restarts, c.settle)
+	fmt.Printf("%-38s %9s %8s %9s %9s %9s   %s\n", "run", "requests", "failed", "p50", "p99", "max", "failures")
+	var baselineMax time.Duration
+	results := map[string]result{}
+	for _, s := range scenarios {
+		r, err := runScenario(work, devrun, server, s, c)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		results[s.name] = r
+		if !s.restart {
+			baselineMax = r.max()
+		}
+		fmt.Printf("%-38s %9d %8d %9s %9s %9s   %s\n", s.name, r.requests(), r.failed(),
+			ms(r.percentile(50)), ms(r.percentile(99)), ms(r.max()), r.failureKinds())
+	}
+	o := results["--listen --overlap"]
+	verdict := "yes"
+	if o.failed() > 0 || o.max() > baselineMax+50*time.Millisecond {
+		verdict = "no"
+	}
+	fmt.Printf("\n--overlap: 0 failed and max <= baseline max + 50 ms (%s): %s\n", ms(baselineMax+50*time.Millisecond), verdict)
+	return nil
+}
+
+func goBuild(out, pkg string) error {
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build %s (run this from the repository root): %w", pkg, err)
+	}
+	return nil
+}
+
+// runScenario starts devrun on the server, applies the load, restarts (or, for the baseline,
+// waits as long as the restarts would), and stops everything.
+func runScenario(work, devrun, server string, s scenario, c config) (result, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return result{}, err
+	}
+	watched, err := os.MkdirTemp(work, "watched")
+	if err != nil {
+		return result{}, err
+	}
+	saved := filepath.Join(watched, "file.txt")
+	if err := os.WriteFile(saved, []byte("0"), 0o644); err != nil {
+		return result{}, err
+	}
+	ups, closeUps, sock, err := arrivals(work)
+	if err != nil {
+		return result{}, err
+	}
+	defer closeUps()
+
+	args := []string{"-w", watched}
+	if s.listen {
+		args = append(args, "--listen", addr)
+	}
+	args = append(args, s.args...)
+	args = append(args, "--", server, addr)
+	if s.plainEnd {
+		args = append(args, "plain")
+	}
+	cmd := exec.Command(devrun, args...)
+	cmd.Env = append(os.Environ(), "BENCH_SOCK="+sock, "NO_COLOR=1")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	fail := func(err error) (result, error) {
+		return result{}, fmt.Errorf("%w; devrun said:\n%s", err, out.String())
+	}
+	if err := waitUp(ups, exited); err != nil {
+		return fail(err)
+	}
+
+	l := startLoad(addr, c.workers)
+	time.Sleep(c.settle)
+	for i := 1; i <= c.restarts; i++ {
+		if s.restart {
+			if err := os.WriteFile(saved, []byte(fmt.Sprint(i)), 0o644); err != nil {
+				l.stop()
+				return result{}, err
+			}
+			if err := waitUp(ups, exited); err != nil {
+				l.stop()
+				return fail(fmt.Errorf("restart %d: %w", i, err))
+			}
+		}
+		time.Sleep(c.settle)
+	}
+	return l.stop(), nil
+}
+
+// freeAddr finds a loopback port nobody uses now.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// arrivals listens where the servers report "up PID".
+func arrivals(dir string) (<-chan string, func(), string, error) {
+	sock := filepath.Join(dir, fmt.Sprintf("up-%d.sock", time.Now().UnixNano()))
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	ch := make(chan string, 64)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					ch <- sc.Text()
+				}
+			}()
+		}
+	}()
+	return ch, func() { l.Close() }, sock, nil
+}
+
+func waitUp(ups <-chan string, exited <-chan struct{}) error {
+	select {
+	case <-ups:
+		return nil
+	case <-exited:
+		return errors.New("devrun exited")
+	case <-time.After(15 * time.Second):
+		return errors.New("no server came up within 15s")
+	}
+}
+
+// load is the client: workers sending one request at a time until stopped.
+type load struct {
+	done chan struct{}
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	res  result
+}
+
+// maxPerWorker bounds the run even if the restarts never end.
+const maxPerWorker = 200000
+
+func startLoad(addr string, workers int) *load {
+	tr := &http.Transport{DisableKeepAlives: true}
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	url := "http://" + addr + "/"
+	l := &load{done: make(chan struct{}), res: result{kinds: map[string]int{}}}
+	for w := 0; w < workers; w++ {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for i := 0; i < maxPerWorker; i++ {
+				select {
+				case <-l.done:
+					return
+				default:
+				}
+				start := time.Now()
+				err := get(client, url)
+				took := time.Since(start)
+				l.mu.Lock()
+				if err != nil {
+					l.res.kinds[failureKind(err)]++
+				} else {
+					l.res.latencies = append(l.res.latencies, took)
+				}
+				l.mu.Unlock()
+				if err != nil {
+					// A refused connection fails at once: pause as a user would before
+					// reloading, rather than spin.
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	return l
+}
+
+func (l *load) stop() result {
+	close(l.done)
+	l.wg.Wait()
+	return l.res
+}
+
+func get(client *http.Client, url string) error {
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "pid ") {
+		return fmt.Errorf("answer %s %q", resp.Status, body)
+	}
+	return nil
+}
+
+func failureKind(err error) string {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "reset"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "closed unanswered"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timeout"
+	}
+	return "other"
+}
+
+// result is what the client saw in one run.
+type result struct {
+	latencies []time.Duration // of the requests answered
+	kinds     map[string]int  // failed requests by cause
+}
+
+func (r result) requests() int { return len(r.latencies) + r.failed() }
+
+func (r result) failed() int {
+	n := 0
+	for _, k := range r.kinds {
+		n += k
+	}
+	return n
+}
+
+func (r result) sorted() []time.Duration {
+	s := append([]time.Duration(nil), r.latencies...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s
+}
+
+func (r result) percentile(p int) time.Duration {
+	s := r.sorted()
+	if len(s) == 0 {
+		return 0
+	}
+	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+func (r result) max() time.Duration {
+	s := r.sorted()
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)-1]
+}
+
+func (r result) failureKinds() string {
+	if len(r.kinds) == 0 {
+		return "-"
+	}
+	var parts []string
+	for k, n := range r.kinds {
+		parts = append(parts, fmt.Sprintf("%d %s", n, k))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
