@@ -30,15 +30,15 @@ type event struct {
 type op uint16
 
 const (
-	opCreate      op = 1 << iota // created, or moved in
-	opWrite                      // content written
-	opRemove                     // deleted
-	opRename                     // moved away
-	opChmod                      // attributes changed (also touch; also a truncation on kqueue)
-	opDir                        // the entry is a folder
-	opMaybeDir                   // the entry may be a folder (the backend cannot tell)
-	opWatchGone                  // the kernel dropped the watch (its folder was deleted or unmounted)
-	opOverflow                   // the kernel's queue overflowed: events were lost (wd is meaningless)
+	opCreate    op = 1 << iota // created, or moved in
+	opWrite                    // content written
+	opRemove                   // deleted
+	opRename                   // moved away
+	opChmod                    // attributes changed (also touch; also a truncation on kqueue)
+	opDir                      // the entry is a folder
+	opMaybeDir                 // the entry may be a folder (the backend cannot tell)
+	opWatchGone                // the kernel dropped the watch (its folder was deleted or unmounted)
+	opOverflow                 // the kernel's queue overflowed: events were lost (wd is meaningless)
 )
 
 // eventReadSize is how much of the kernel's queue one read takes (an inotify event is 16

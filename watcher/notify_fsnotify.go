@@ -27,8 +27,11 @@ type fsNotifier struct {
 	last  int32
 }
 
+// fsnotifyBuffer lets fsnotify read a whole batch of kernel events ahead of the loop.
+const fsnotifyBuffer = 256
+
 func newFSNotifier() (notifier, error) {
-	w, err := fsnotify.NewBufferedWatcher(64)
+	w, err := fsnotify.NewBufferedWatcher(fsnotifyBuffer)
 	if err != nil {
 		return nil, err
 	}
@@ -50,13 +53,13 @@ func (n *fsNotifier) Add(path string) (int32, error) {
 	// not translated before its id exists.
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	path = strings.Clone(path) // fsnotify keeps it
 	if err := n.w.Add(path); err != nil {
 		return -1, err
 	}
 	if id, ok := n.ids[path]; ok {
 		return id, nil
 	}
-	path = strings.Clone(path)
 	n.last++
 	n.ids[path] = n.last
 	n.paths[n.last] = path

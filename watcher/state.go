@@ -63,13 +63,13 @@ const syncMargin = 50 * time.Millisecond
 
 func newState(opts Options, h hooks, w *Watcher) *state {
 	s := &state{
-		w:       w,
-		opts:    opts,
-		h:       h,
-		clock:   h.clock,
-		warn:    warner{fn: opts.Warnf},
-		exts:    normalizeExts(opts.Exts),
-		margin:  syncMargin,
+		w:      w,
+		opts:   opts,
+		h:      h,
+		clock:  h.clock,
+		warn:   warner{fn: opts.Warnf},
+		exts:   normalizeExts(opts.Exts),
+		margin: syncMargin,
 	}
 	if s.clock == nil {
 		s.clock = realClock{}

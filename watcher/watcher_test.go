@@ -9,11 +9,13 @@ import (
 )
 
 // TestEndToEnd drives real inotify (kqueue on macOS) through a user's usual operations.
-func TestEndToEnd(t *testing.T) {
+func TestEndToEnd(t *testing.T) { forBackends(t, testEndToEnd) }
+
+func testEndToEnd(t *testing.T, h hooks) {
 	dir := tempDir(t)
 	tree(t, dir, "main.go", "README.md", "pkg/util.go", "node_modules/x/index.go", "build/out.go")
 	write(t, filepath.Join(dir, ".gitignore"), "build/\n")
-	w := start(t, Options{Roots: []string{dir}, Exts: []string{"go"}, Delay: 10 * time.Millisecond}, hooks{})
+	w := start(t, Options{Roots: []string{dir}, Exts: []string{"go"}, Delay: 10 * time.Millisecond}, h)
 	sentinel := filepath.Join(dir, "sentinel.go")
 	st := w.Stats()
 	if st.FoldersWatched != 2 { // dir and pkg: node_modules and build are pruned
@@ -93,6 +95,41 @@ func TestEndToEnd(t *testing.T) {
 		only(t, w, sentinel, func() { tree(t, dir, "node_modules/y/z.go", "build/more/x.go") })
 		if got := w.Stats().FoldersWatched; got != 3 {
 			t.Errorf("watched %d folders, want 3", got)
+		}
+	})
+}
+
+// TestRootGone removes or moves away the watched folder itself: the watcher says so once and
+// keeps going; a root moved away counts as a change, as any folder moved away.
+func TestRootGone(t *testing.T) {
+	forBackends(t, func(t *testing.T, h hooks) {
+		for _, moved := range []bool{false, true} {
+			t.Run(map[bool]string{false: "removed", true: "moved"}[moved], func(t *testing.T) {
+				dir := tempDir(t)
+				root := filepath.Join(dir, "root")
+				tree(t, dir, "root/a.go")
+				warns := make(chan string, 8)
+				w := start(t, Options{Roots: []string{root}, Exts: []string{"go"}, Delay: time.Millisecond,
+					Warnf: func(format string, args ...any) { warns <- sprintf(format, args...) }}, h)
+				if moved {
+					must(t, os.Rename(root, filepath.Join(dir, "elsewhere")))
+					until(t, w, root)
+				} else {
+					must(t, os.RemoveAll(root))
+					until(t, w, filepath.Join(root, "a.go"))
+				}
+				select {
+				case msg := <-warns:
+					if msg != root+" was removed or moved away; it is no longer watched" {
+						t.Errorf("warning %q", msg)
+					}
+				case <-time.After(guard):
+					t.Fatal("no warning")
+				}
+				if st := w.Stats(); st.FoldersWatched != 0 {
+					t.Errorf("stats %+v, want nothing watched", st)
+				}
+			})
 		}
 	})
 }

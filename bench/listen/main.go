@@ -31,8 +31,8 @@ import (
 )
 
 // serverSource is the server under test. Arguments: ADDR [plain]. It reports "up PID" to
-// BENCH_SOCK once it serves. On SIGTERM it stops accepting, lets every accepted connection
-// deliver its request, and only then calls Shutdown; with "plain" it calls Shutdown at once.
+// BENCH_SOCK once it serves. On SIGTERM it stops accepting, answers every connection it
+// accepted, and only then calls Shutdown; with "plain" it calls Shutdown at once.
 const serverSource = `package main
 
 import (
@@ -63,7 +63,7 @@ func main() {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(body)
 	})}
-	fresh := trackFresh(srv)
+	inFlight := trackOpen(srv)
 	served := make(chan struct{})
 	go func() {
 		srv.Serve(ln)
@@ -79,45 +79,48 @@ func main() {
 		srv.SetKeepAlivesEnabled(false)
 		ln.Close()
 		<-served
-		fresh.wait()
+		inFlight.wait()
 	}
 	srv.Shutdown(context.Background())
 }
 
-// freshConns tracks the accepted connections whose request has not been read yet.
-type freshConns struct {
+// openConns tracks the connections that are new or have a request in progress. With
+// keep-alives off each of them closes after its answer, so when none is left every accepted
+// request has been answered. (Waiting only until none is new would leave a window: net/http
+// marks a connection active before it checks for Shutdown.)
+type openConns struct {
 	mu    sync.Mutex
 	conns map[net.Conn]bool
-	none  chan struct{}
+	none  chan struct{} // closed whenever conns is empty
 }
 
-func trackFresh(srv *http.Server) *freshConns {
-	f := &freshConns{conns: map[net.Conn]bool{}, none: make(chan struct{})}
-	close(f.none)
+func trackOpen(srv *http.Server) *openConns {
+	o := &openConns{conns: map[net.Conn]bool{}, none: make(chan struct{})}
+	close(o.none)
 	srv.ConnState = func(c net.Conn, st http.ConnState) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if st == http.StateNew {
-			if len(f.conns) == 0 {
-				f.none = make(chan struct{})
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if st == http.StateNew || st == http.StateActive {
+			if len(o.conns) == 0 {
+				o.none = make(chan struct{})
 			}
-			f.conns[c] = true
+			o.conns[c] = true
 			return
 		}
-		if f.conns[c] {
-			delete(f.conns, c)
-			if len(f.conns) == 0 {
-				close(f.none)
+		if o.conns[c] {
+			delete(o.conns, c)
+			if len(o.conns) == 0 {
+				close(o.none)
 			}
 		}
 	}
-	return f
+	return o
 }
 
-func (f *freshConns) wait() {
-	f.mu.Lock()
-	none := f.none
-	f.mu.Unlock()
+func (o *openConns) wait() {
+	o.mu.Lock()
+	none := o.none
+	o.mu.Unlock()
 	<-none
 }
 `

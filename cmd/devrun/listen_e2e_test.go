@@ -95,7 +95,7 @@ func main() {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "pid %d\n", pid)
 	})}
-	fresh := trackFresh(srv)
+	inFlight := trackOpen(srv)
 	served := make(chan struct{})
 	go func() {
 		srv.Serve(ln)
@@ -108,50 +108,53 @@ func main() {
 	<-ctx.Done()
 	report("stop %d", pid)
 	// net/http's Shutdown closes, unanswered, a connection whose request it reads after
-	// Shutdown began (golang/go#75591). So first stop accepting, let every accepted connection
-	// deliver its request, and only then Shutdown, which waits for the answers.
+	// Shutdown began (golang/go#75591). So first stop accepting, answer every connection
+	// accepted (keep-alives off, so each closes after its answer), and only then Shutdown.
 	srv.SetKeepAlivesEnabled(false)
 	ln.Close()
 	<-served
-	fresh.wait()
+	inFlight.wait()
 	srv.Shutdown(context.Background())
 	report("down %d", pid)
 }
 
-// freshConns counts the connections accepted whose request has not been read yet.
-type freshConns struct {
+// openConns tracks the connections that are new or have a request in progress. With
+// keep-alives off each of them closes after its answer, so when none is left every accepted
+// request has been answered. (Waiting only until none is new would leave a window: net/http
+// marks a connection active before it checks for Shutdown.)
+type openConns struct {
 	mu    sync.Mutex
 	conns map[net.Conn]bool
 	none  chan struct{} // closed whenever conns is empty
 }
 
-func trackFresh(srv *http.Server) *freshConns {
-	f := &freshConns{conns: map[net.Conn]bool{}, none: make(chan struct{})}
-	close(f.none)
+func trackOpen(srv *http.Server) *openConns {
+	o := &openConns{conns: map[net.Conn]bool{}, none: make(chan struct{})}
+	close(o.none)
 	srv.ConnState = func(c net.Conn, st http.ConnState) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if st == http.StateNew {
-			if len(f.conns) == 0 {
-				f.none = make(chan struct{})
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if st == http.StateNew || st == http.StateActive {
+			if len(o.conns) == 0 {
+				o.none = make(chan struct{})
 			}
-			f.conns[c] = true
+			o.conns[c] = true
 			return
 		}
-		if f.conns[c] {
-			delete(f.conns, c)
-			if len(f.conns) == 0 {
-				close(f.none)
+		if o.conns[c] {
+			delete(o.conns, c)
+			if len(o.conns) == 0 {
+				close(o.none)
 			}
 		}
 	}
-	return f
+	return o
 }
 
-func (f *freshConns) wait() {
-	f.mu.Lock()
-	none := f.none
-	f.mu.Unlock()
+func (o *openConns) wait() {
+	o.mu.Lock()
+	none := o.none
+	o.mu.Unlock()
 	<-none
 }
 
@@ -369,7 +372,7 @@ func testOverlapNewCrashes(t *testing.T, server string) {
 			t.Fatalf("request %d answered by pid %s, want the old pid %s that kept serving", i, got, oldPID)
 		}
 	}
-	// A save after the failed swap still replaces the old generation.
+	// The next restart after the failed swap still replaces the old generation.
 	fmt.Fprintln(d.stdin, "rs")
 	third, _ := startReport(t, rep.next(t, "start"))
 	g.next(t, third).say("go")

@@ -237,6 +237,19 @@ func (l *lineLog) String() string {
 	return l.buf.String()
 }
 
+// waitChange blocks until more output arrives.
+func (l *lineLog) waitChange(t *testing.T) {
+	t.Helper()
+	l.mu.Lock()
+	changed := l.changed
+	l.mu.Unlock()
+	select {
+	case <-changed:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no more output within 30s; got:\n%s", l.String())
+	}
+}
+
 // waitFor blocks until the output contains s.
 func (l *lineLog) waitFor(t *testing.T, s string) {
 	t.Helper()
