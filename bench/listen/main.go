@@ -2,8 +2,8 @@
 //
 //	go run ./bench/listen
 //
-// It builds devrun and a small HTTP server (which takes its socket with childrpc.Listener),
-// runs the server under devrun, and sends requests from a few workers on 127.0.0.1, a new
+// It builds devrun and a small HTTP server (which takes its socket with childrpc.Listener and
+// serves with childrpc/httpserve), runs the server under devrun, and sends requests from a few workers on 127.0.0.1, a new
 // connection per request as a browser reloading a page does, while it saves a watched file
 // -restarts times, waiting each time for the new server to serve. It prints requests, failed
 // requests and latencies for: no restarts (the baseline), without --listen (each restart
@@ -31,8 +31,8 @@ import (
 )
 
 // serverSource is the server under test. Arguments: ADDR [plain]. It reports "up PID" to
-// BENCH_SOCK once it serves. On SIGTERM it stops accepting, answers every connection it
-// accepted, and only then calls Shutdown; with "plain" it calls Shutdown at once.
+// BENCH_SOCK once it serves. On SIGTERM it stops with httpserve.Serve, which answers every
+// connection it accepted before it shuts down; with "plain" it calls Shutdown at once.
 const serverSource = `package main
 
 import (
@@ -42,10 +42,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 
 	"github.com/devrun-dev/devrun/childrpc"
+	"github.com/devrun-dev/devrun/childrpc/httpserve"
 )
 
 func main() {
@@ -63,65 +63,21 @@ func main() {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(body)
 	})}
-	inFlight := trackOpen(srv)
-	served := make(chan struct{})
-	go func() {
-		srv.Serve(ln)
-		close(served)
-	}()
+	// The socket listens already: connections wait in its queue until Serve accepts them.
 	if c, err := net.Dial("unix", os.Getenv("BENCH_SOCK")); err == nil {
 		fmt.Fprintf(c, "up %d\n", pid)
 		defer c.Close()
 	}
 	childrpc.Ready(ctx)
-	<-ctx.Done()
 	if !plain {
-		srv.SetKeepAlivesEnabled(false)
-		ln.Close()
-		<-served
-		inFlight.wait()
+		if err := httpserve.Serve(ctx, srv, ln); err != nil {
+			fmt.Fprintln(os.Stderr, "server:", err)
+		}
+		return
 	}
+	go srv.Serve(ln)
+	<-ctx.Done()
 	srv.Shutdown(context.Background())
-}
-
-// openConns tracks the connections that are new or have a request in progress. With
-// keep-alives off each of them closes after its answer, so when none is left every accepted
-// request has been answered. (Waiting only until none is new would leave a window: net/http
-// marks a connection active before it checks for Shutdown.)
-type openConns struct {
-	mu    sync.Mutex
-	conns map[net.Conn]bool
-	none  chan struct{} // closed whenever conns is empty
-}
-
-func trackOpen(srv *http.Server) *openConns {
-	o := &openConns{conns: map[net.Conn]bool{}, none: make(chan struct{})}
-	close(o.none)
-	srv.ConnState = func(c net.Conn, st http.ConnState) {
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		if st == http.StateNew || st == http.StateActive {
-			if len(o.conns) == 0 {
-				o.none = make(chan struct{})
-			}
-			o.conns[c] = true
-			return
-		}
-		if o.conns[c] {
-			delete(o.conns, c)
-			if len(o.conns) == 0 {
-				close(o.none)
-			}
-		}
-	}
-	return o
-}
-
-func (o *openConns) wait() {
-	o.mu.Lock()
-	none := o.none
-	o.mu.Unlock()
-	<-none
 }
 `
 

@@ -49,7 +49,7 @@ func rpcChild(report func(string)) int {
 }
 
 // client runs `devrun ARGS` (a client subcommand) against the test's devruns.
-func client(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+func client(t testing.TB, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "DEVRUN_TEST_AS=devrun", "NO_COLOR=1", "XDG_RUNTIME_DIR="+runtimeDir(t))
@@ -66,7 +66,7 @@ func client(t *testing.T, stdin string, args ...string) (stdout, stderr string, 
 
 // startRPCDevrun starts a devrun called name whose child serves rpcChild's commands, and
 // waits until the child has said hello (so its methods are known).
-func startRPCDevrun(t *testing.T, name string, rep *reporter) (*devrunProc, string) {
+func startRPCDevrun(t testing.TB, name string, rep *reporter) (*devrunProc, string) {
 	t.Helper()
 	dir := t.TempDir()
 	d := startDevrun(t, dir, rep, append([]string{"--name", name, "-v", "-w", dir}, childArgs("rpc")...)...)

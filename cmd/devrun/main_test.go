@@ -87,7 +87,7 @@ func testChild(args []string) int {
 // client commands it runs, and apart from every other test's.
 var runtimeDirs sync.Map
 
-func runtimeDir(t *testing.T) string {
+func runtimeDir(t testing.TB) string {
 	t.Helper()
 	key, _, _ := strings.Cut(t.Name(), "/") // subtests share their test's devruns
 	if d, ok := runtimeDirs.Load(key); ok {
@@ -111,7 +111,7 @@ type reporter struct {
 	lines chan string
 }
 
-func newReporter(t *testing.T) *reporter {
+func newReporter(t testing.TB) *reporter {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "devrun-report")
 	if err != nil {
@@ -143,7 +143,7 @@ func newReporter(t *testing.T) *reporter {
 
 // next returns the next report that starts with prefix, skipping others; it fails the test
 // after a generous deadline so that a broken devrun does not hang the suite.
-func (r *reporter) next(t *testing.T, prefix string) string {
+func (r *reporter) next(t testing.TB, prefix string) string {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
@@ -168,7 +168,7 @@ type devrunProc struct {
 
 // startDevrun runs this test binary as devrun in dir with args, the child being this binary
 // too (its path is in $CHILD for args that need it).
-func startDevrun(t *testing.T, dir string, rep *reporter, args ...string) *devrunProc {
+func startDevrun(t testing.TB, dir string, rep *reporter, args ...string) *devrunProc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Dir = dir
@@ -203,7 +203,7 @@ func startDevrun(t *testing.T, dir string, rep *reporter, args ...string) *devru
 }
 
 // wait returns devrun's exit status, failing the test if it does not exit.
-func (d *devrunProc) wait(t *testing.T) int {
+func (d *devrunProc) wait(t testing.TB) int {
 	t.Helper()
 	select {
 	case <-d.done:
@@ -238,7 +238,7 @@ func (l *lineLog) String() string {
 }
 
 // waitChange blocks until more output arrives.
-func (l *lineLog) waitChange(t *testing.T) {
+func (l *lineLog) waitChange(t testing.TB) {
 	t.Helper()
 	l.mu.Lock()
 	changed := l.changed
@@ -251,7 +251,7 @@ func (l *lineLog) waitChange(t *testing.T) {
 }
 
 // waitFor blocks until the output contains s.
-func (l *lineLog) waitFor(t *testing.T, s string) {
+func (l *lineLog) waitFor(t testing.TB, s string) {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {

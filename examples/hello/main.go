@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
+	"github.com/devrun-dev/devrun/childrpc/httpserve"
 )
 
 const greeting = "Hello from devrun!"
@@ -90,30 +90,24 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.hits.Add(1)
-		s.mu.Lock()
-		g := s.greeting
-		s.mu.Unlock()
-		fmt.Fprintf(w, "%s (pid %d)\n", g, os.Getpid())
-	})}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.hits.Add(1)
+			s.mu.Lock()
+			g := s.greeting
+			s.mu.Unlock()
+			fmt.Fprintf(w, "%s (pid %d)\n", g, os.Getpid())
+		}),
+		// A connection that never sends a request (browsers open spare ones) closes by
+		// itself, rather than holding a restart until the drain bound.
+		ReadHeaderTimeout: 2 * time.Second,
+	}
 	log.Printf("listening on http://%s", ln.Addr())
 	// Tell devrun the new server is serving, so --overlap can stop the old one.
 	if err := childrpc.Ready(ctx); err != nil {
 		log.Printf("devrun ready: %v", err)
 	}
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	// Serve until ctx is done (devrun stops or restarts us), then answer every connection
+	// already accepted before stopping: with --listen no request is lost across a restart.
+	return httpserve.Serve(ctx, srv, ln)
 }
