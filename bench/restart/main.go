@@ -84,7 +84,7 @@ func run(saves, bursts int) error {
 		name string
 		args []string
 	}{
-		{"devrun, defaults (25 ms quiet time)", nil},
+		{"devrun, defaults (22 ms quiet time)", nil},
 		{"devrun --delay 0", []string{"--delay", "0"}},
 	} {
 		d, err := timeRunner(work, append(append([]string{devrun}, cfg.args...), "-w", "WATCH", "--", child), saves)

@@ -122,8 +122,19 @@ func TestGoModeChangeCancelsBuild(t *testing.T) {
 // waitCount waits until s appears n times in the output.
 func waitCount(t *testing.T, l *lineLog, s string, n int) {
 	t.Helper()
-	l.waitFor(t, strings.Repeat(s+"\n", 1)) // at least once
-	for strings.Count(l.String(), s) < n {
+	// Whole lines only: with -v, devrun's "building: sh -c '{ echo build-step-waiting; ..."
+	// line contains s too, and counting it would let the test go on one build early.
+	for countLines(l.String(), s) < n {
 		l.waitChange(t)
 	}
+}
+
+func countLines(text, line string) int {
+	n := 0
+	for _, l := range strings.Split(text, "\n") {
+		if l == line {
+			n++
+		}
+	}
+	return n
 }

@@ -49,7 +49,7 @@ type options struct {
 }
 
 const (
-	defaultDelay        = 25 * time.Millisecond
+	defaultDelay        = 22 * time.Millisecond
 	defaultGrace        = 5 * time.Second
 	defaultReadyTimeout = 10 * time.Second
 	defaultPoll         = 500 * time.Millisecond
