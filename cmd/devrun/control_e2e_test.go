@@ -93,6 +93,19 @@ func TestControlCommands(t *testing.T) {
 		t.Fatalf("ls table:\n%s", out)
 	}
 
+	// Shell completion asks devrun for the live names and methods.
+	if out, _, _ := client(t, "", "__complete", "instances"); out != "alpha\nbeta\n" {
+		t.Fatalf("completion of names: %q", out)
+	}
+	if out, _, _ := client(t, "", "__complete", "methods", "alpha"); out != "echo\nfail\nping\nsay\nslow\n" {
+		t.Fatalf("completion of methods: %q", out)
+	}
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		if out, _, code := client(t, "", "completion", shell); code != 0 || !strings.Contains(out, "__complete instances") {
+			t.Fatalf("completion %s: code %d, %q", shell, code, out)
+		}
+	}
+
 	// Two are running: the name is needed, and the error lists them.
 	if _, errOut, code := client(t, "", "send", "ping"); code != 1 || !strings.Contains(errOut, "alpha, beta") {
 		t.Fatalf("send without -n: code %d, %q", code, errOut)
