@@ -41,6 +41,7 @@ type config struct {
 	changes                         int
 	exts                            string
 	execs                           execList
+	others                          bool
 	child                           string
 	verbose                         bool
 }
@@ -64,6 +65,7 @@ func main() {
 	flag.IntVar(&c.changes, "changes", 10, "change-latency samples")
 	flag.StringVar(&c.exts, "exts", "", "watched extensions (comma-separated; empty: every file counts)")
 	flag.Var(&c.execs, "exec", "name=command: measure an external command too (repeatable; see the package doc)")
+	flag.BoolVar(&c.others, "others", true, "also measure nodemon when it is on PATH")
 	flag.BoolVar(&c.verbose, "v", false, "show the external commands' output")
 	flag.StringVar(&c.child, "child", "", "internal: measure this mode in this process")
 	flag.Parse()
@@ -108,7 +110,7 @@ func run(c config) error {
 		results = append(results, r)
 		printWarnings(r)
 	}
-	for _, spec := range c.execs {
+	for _, spec := range append(c.execs, othersOnPath(c.others)...) {
 		name, cmdline, ok := strings.Cut(spec, "=")
 		if !ok {
 			name, cmdline = strings.Fields(spec)[0], spec
@@ -166,4 +168,19 @@ func printTable(rs []result) {
 	}
 	fmt.Println("\nready = New returned (external commands: first child started); readyCPU = CPU spent getting there;")
 	fmt.Println("change = median latency from a write in the deepest folder to its batch (external: to the next child start)")
+}
+
+// othersOnPath gives the -exec specs of the other watchers installed here, so that one run
+// compares them on the same tree; a missing one is simply not measured.
+func othersOnPath(want bool) []string {
+	if !want {
+		return nil
+	}
+	var specs []string
+	if _, err := exec.LookPath("nodemon"); err == nil {
+		specs = append(specs, `nodemon=nodemon -q -w . -e go --exec 'sh -c "echo >> $BIGTREE_MARKER; exec sleep 1000000"'`)
+	} else {
+		fmt.Println("nodemon: not on PATH, not measured (npm i -g nodemon to compare)")
+	}
+	return specs
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // goProgram is a small main package that reports "start <pid> <version>" to the test.
@@ -124,8 +125,20 @@ func waitCount(t *testing.T, l *lineLog, s string, n int) {
 	t.Helper()
 	// Whole lines only: with -v, devrun's "building: sh -c '{ echo build-step-waiting; ..."
 	// line contains s too, and counting it would let the test go on one build early.
-	for countLines(l.String(), s) < n {
-		l.waitChange(t)
+	deadline := time.After(30 * time.Second)
+	for {
+		// The text and the channel under one lock: a line written in between is not missed.
+		l.mu.Lock()
+		text, changed := l.buf.String(), l.changed
+		l.mu.Unlock()
+		if countLines(text, s) >= n {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("%q did not appear %d times; got:\n%s", s, n, text)
+		}
 	}
 }
 
