@@ -50,6 +50,7 @@ type options struct {
 
 const (
 	defaultDelay        = 22 * time.Millisecond
+	buildDelay          = 10 * time.Millisecond // the default quiet time when a build step runs first
 	defaultGrace        = 5 * time.Second
 	defaultReadyTimeout = 10 * time.Second
 	defaultPoll         = 500 * time.Millisecond
@@ -66,7 +67,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringArrayVarP(&o.Watch, "watch", "w", nil, "watch this folder or file (repeatable; default: the target's project)")
 	fs.StringSliceVarP(&o.Ext, "ext", "e", nil, "only files with these extensions count, e.g. go,html")
 	fs.StringArrayVarP(&o.Ignore, "ignore", "i", nil, "ignore paths matching this glob, relative to the watched folder (dir/ ignores a folder)")
-	fs.VarP((*secondsOrDuration)(&o.Delay), "delay", "d", "quiet time after a change before restarting, e.g. 100ms or 1.5 (seconds)")
+	fs.VarP((*secondsOrDuration)(&o.Delay), "delay", "d", "quiet time after a change before restarting, e.g. 100ms or 1.5 (seconds); 10ms when a build runs first")
 	fs.StringVarP(&o.Signal, "signal", "s", "SIGTERM", "signal that asks the program to stop")
 	fs.DurationVar(&o.Grace, "grace", defaultGrace, "time the program gets to stop before it is killed")
 	fs.StringVarP(&o.Exec, "exec", "x", "", "run with this command, e.g. 'python3 -u' (the whole command when no TARGET is given)")

@@ -353,8 +353,13 @@ func watchOptions(st settings, t *target.Target, con *console) watcher.Options {
 	if st.Ext != nil {
 		w.Exts = st.Ext
 	}
-	if st.Delay >= 0 {
+	switch {
+	case st.Delay >= 0:
 		w.Delay = st.Delay
+	case t.Build != nil:
+		// A save during a build cancels it, so a burst of saves still ends in one finished
+		// build: the quiet time only has to cover one save's own events.
+		w.Delay = buildDelay
 	}
 	return w
 }
