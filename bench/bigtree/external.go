@@ -57,7 +57,7 @@ func measureExternal(c config, t tree, name, cmdline string) (result, error) {
 		if err := os.WriteFile(target, []byte(content), 0o644); err != nil {
 			return r, err
 		}
-		if err := waitStarts(marker, n+1, time.Minute); err != nil {
+		if err := waitStarts(marker, n+1, 3*time.Minute); err != nil { // nodemon starts its child long before it watches a big tree
 			return r, err
 		}
 		lat = append(lat, ms(time.Since(t)))
