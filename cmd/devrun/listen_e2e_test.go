@@ -284,19 +284,25 @@ func testRestartsDropNothing(t *testing.T, server string, overlap bool) {
 	t.Logf("%d requests, 0 failed, across %d restarts (%d generations: %v; the load met %d)", ok, restarts, len(pids), pids, len(seen))
 }
 
-// testOverlapOrder: with --overlap the new generation holds the socket but waits at the gate;
-// until it says ready every request is answered by the old one, which devrun stops only then.
-func testOverlapOrder(t *testing.T, server string) {
+// startOverlapServer runs the test server under devrun --listen --overlap behind the ready
+// gate, lets the first generation serve, and returns it.
+func startOverlapServer(t *testing.T, server, readyTimeout string) (d *devrunProc, rep *reporter, g *readyGate, oldPID string, get *httpGetter) {
+	t.Helper()
 	dir := t.TempDir()
-	rep := newReporter(t)
-	g := newReadyGate(t)
-	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "1m",
+	rep = newReporter(t)
+	g = newReadyGate(t)
+	d = startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", readyTimeout,
 		"--env", "LISTEN_TEST_GATE="+g.path, "--", server, "serve", "127.0.0.1:0")
-
 	oldPID, addr := startReport(t, rep.next(t, "start"))
 	g.next(t, oldPID).say("go")
 	rep.next(t, "serving "+oldPID)
-	get := newHTTPGetter("tcp", addr)
+	return d, rep, g, oldPID, newHTTPGetter("tcp", addr)
+}
+
+// testOverlapOrder: with --overlap the new generation holds the socket but waits at the gate;
+// until it says ready every request is answered by the old one, which devrun stops only then.
+func testOverlapOrder(t *testing.T, server string) {
+	d, rep, g, oldPID, get := startOverlapServer(t, server, "1m")
 
 	fmt.Fprintln(d.stdin, "rs")
 	newPID, _ := startReport(t, rep.next(t, "start"))
@@ -325,16 +331,7 @@ func testOverlapOrder(t *testing.T, server string) {
 // testOverlapNeverReady: a new generation that never says ready is stopped after
 // --ready-timeout, devrun says why, and the old one serves on.
 func testOverlapNeverReady(t *testing.T, server string) {
-	dir := t.TempDir()
-	rep := newReporter(t)
-	g := newReadyGate(t)
-	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "2s",
-		"--env", "LISTEN_TEST_GATE="+g.path, "--", server, "serve", "127.0.0.1:0")
-
-	oldPID, addr := startReport(t, rep.next(t, "start"))
-	g.next(t, oldPID).say("go")
-	rep.next(t, "serving "+oldPID)
-	get := newHTTPGetter("tcp", addr)
+	d, rep, g, oldPID, get := startOverlapServer(t, server, "2s")
 
 	fmt.Fprintln(d.stdin, "rs")
 	newPID, _ := startReport(t, rep.next(t, "start"))
@@ -352,16 +349,7 @@ func testOverlapNeverReady(t *testing.T, server string) {
 // testOverlapNewCrashes: a new generation that crashes before it is ready leaves the old one
 // serving, and devrun says so.
 func testOverlapNewCrashes(t *testing.T, server string) {
-	dir := t.TempDir()
-	rep := newReporter(t)
-	g := newReadyGate(t)
-	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "1m",
-		"--env", "LISTEN_TEST_GATE="+g.path, "--", server, "serve", "127.0.0.1:0")
-
-	oldPID, addr := startReport(t, rep.next(t, "start"))
-	g.next(t, oldPID).say("go")
-	rep.next(t, "serving "+oldPID)
-	get := newHTTPGetter("tcp", addr)
+	d, rep, g, oldPID, get := startOverlapServer(t, server, "1m")
 
 	fmt.Fprintln(d.stdin, "rs")
 	newPID, _ := startReport(t, rep.next(t, "start"))
@@ -747,27 +735,14 @@ type gateWaiter struct {
 func newReadyGate(t *testing.T) *readyGate {
 	t.Helper()
 	g := &readyGate{path: filepath.Join(shortSocketDir(t), "gate.sock"), waiting: make(chan gateWaiter, 16)}
-	l, err := net.Listen("unix", g.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				line, err := bufio.NewReader(c).ReadString('\n')
-				if err != nil {
-					c.Close()
-					return
-				}
-				g.waiting <- gateWaiter{pid: strings.TrimSpace(line), conn: c}
-			}()
+	serveUnix(t, g.path, func(c net.Conn) {
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			c.Close()
+			return
 		}
-	}()
+		g.waiting <- gateWaiter{pid: strings.TrimSpace(line), conn: c}
+	})
 	return g
 }
 

@@ -105,6 +105,26 @@ func runtimeDir(t testing.TB) string {
 
 func signalNotify(c chan os.Signal) { signal.Notify(c, syscall.SIGTERM, syscall.SIGINT) }
 
+// serveUnix listens on a Unix socket for the test's life and hands each connection, on its
+// own goroutine, to handle.
+func serveUnix(t testing.TB, path string, handle func(net.Conn)) {
+	t.Helper()
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go handle(c)
+		}
+	}()
+}
+
 // reporter collects the children's reports, in order, through a Unix socket.
 type reporter struct {
 	path  string
@@ -119,25 +139,12 @@ func newReporter(t testing.TB) *reporter {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	r := &reporter{path: filepath.Join(dir, "r.sock"), lines: make(chan string, 100)}
-	l, err := net.Listen("unix", r.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				sc := bufio.NewScanner(c)
-				for sc.Scan() {
-					r.lines <- sc.Text()
-				}
-			}()
+	serveUnix(t, r.path, func(c net.Conn) {
+		sc := bufio.NewScanner(c)
+		for sc.Scan() {
+			r.lines <- sc.Text()
 		}
-	}()
+	})
 	return r
 }
 

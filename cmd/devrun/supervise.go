@@ -12,9 +12,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/devrun-dev/devrun/runner"
-	"github.com/devrun-dev/devrun/watcher"
 )
 
 // inputError is bad input found before anything started (a missing watch path, an unknown
@@ -201,6 +198,3 @@ func watchErr(err error) error {
 	}
 	return err
 }
-
-var _ = runner.OnCrash
-var _ watcher.Batch
