@@ -111,6 +111,28 @@ func BenchmarkLargeMessage5MB(b *testing.B) {
 	}
 }
 
+// BenchmarkRoundTripProcessAfterQuiet is a call after the channel has been quiet for
+// two watchdog ticks, when a background reader holds the reading role: the answer is
+// handed from it to the caller (see readrole.go). ns/op includes the quiet time;
+// µs-median is the call alone.
+func BenchmarkRoundTripProcessAfterQuiet(b *testing.B) {
+	conn, _ := startChild(b, "echo-child", ConnOptions{}, nil)
+	ctx := context.Background()
+	var raw json.RawMessage
+	durations := make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		time.Sleep(2 * readerTick) // not a timing assertion: it lets the channel go quiet
+		t0 := time.Now()
+		if err := conn.Call(ctx, "echo", benchParams{N: i}, &raw); err != nil {
+			b.Fatal(err)
+		}
+		durations[i] = time.Since(t0)
+	}
+	b.StopTimer()
+	reportLatency(b, durations)
+}
+
 // BenchmarkRoundTripProcess is the real setting: a Go parent and a Go child process.
 // allocs/op counts the parent's side only.
 func BenchmarkRoundTripProcess(b *testing.B) {

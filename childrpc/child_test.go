@@ -18,6 +18,7 @@ import (
 type parentSide struct {
 	hello     chan hello
 	ready     chan struct{}
+	started   chan struct{}
 	cancelled chan string
 	calls     chan callProcessParams
 }
@@ -26,6 +27,7 @@ func newParentSide(t *testing.T) (*parentSide, map[string]HandlerFunc) {
 	p := &parentSide{
 		hello:     make(chan hello, 1),
 		ready:     make(chan struct{}, 1),
+		started:   make(chan struct{}, 1),
 		cancelled: make(chan string, 1),
 		calls:     make(chan callProcessParams, 1),
 	}
@@ -45,6 +47,10 @@ func newParentSide(t *testing.T) (*parentSide, map[string]HandlerFunc) {
 		}) (int, error) {
 			p.calls <- callProcessParams{Process: c.Process, Method: c.Method}
 			return c.Params.N * 2, nil
+		}),
+		"test.handlerStarted": TypedHandler(func(ctx context.Context, _ struct{}) (struct{}, error) {
+			p.started <- struct{}{}
+			return struct{}{}, nil
 		}),
 		"test.handlerCancelled": TypedHandler(func(ctx context.Context, reason string) (struct{}, error) {
 			p.cancelled <- reason
@@ -144,10 +150,11 @@ func TestChildProcess(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		errc := make(chan error, 1)
 		go func() { errc <- conn.Call(cctx, "wait", nil, nil) }()
-		// Cancel only once the request is surely out: a call queued behind it returns.
+		receive(t, parent.started, "the handler to start")
+		// The child still serves while the handler waits.
 		var got int
-		if err := conn.Call(ctx, "double", map[string]int{"N": 3}, &got); err != nil {
-			t.Fatal(err)
+		if err := conn.Call(ctx, "double", map[string]int{"N": 3}, &got); err != nil || got != 6 {
+			t.Fatalf("double while a handler waits: %d, %v", got, err)
 		}
 		cancel()
 		if err := <-errc; !errors.Is(err, context.Canceled) {

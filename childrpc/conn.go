@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // HandlerFunc answers one request (or notification: result ignored). An error implementing
@@ -16,7 +17,10 @@ import (
 //
 // ctx is cancelled when the caller sends $/cancelRequest for this request (the caller
 // then gets -32800 whatever the handler returns) and when the connection closes.
-// Each request runs in its own goroutine, so a handler may itself Call the peer.
+// Requests run concurrently: a handler may itself Call the peer, and one that blocks
+// holds up only its own answer. (A handler starts on the goroutine that read its
+// request, which spares a thread wake-up; while it runs another goroutine takes over
+// reading, at once when more input is waiting, else within readerTick, 50 ms.)
 // params is nil when the request had none; the handler may keep it.
 type HandlerFunc func(ctx context.Context, params json.RawMessage) (any, error)
 
@@ -32,7 +36,7 @@ type ConnOptions struct {
 	// OnEvent receives each value that is not JSON-RPC: a bare value such as "ready"
 	// (Node's process.send('ready')) or an object without JSON-RPC members such as
 	// {"cmd":"..."}. Objects whose "cmd" starts with NODE_ are Node's own and never
-	// reach it. It is called from the read loop, in order: it must not block.
+	// reach it. It is called by the reading goroutine, in order: it must not block.
 	OnEvent func(v json.RawMessage)
 	// Logf receives channel problems: a line that is not JSON, an oversize line, a
 	// response nobody waits for. None of them stops the connection.
@@ -68,16 +72,33 @@ type Conn struct {
 	jobs        chan job // unbuffered: a send succeeds only into an idle worker
 	idleWorkers atomic.Int32
 
-	ctx     context.Context // cancelled on close: the handlers' parent
-	cancel  context.CancelFunc
-	done    chan struct{}
-	workers sync.WaitGroup // the read loop and every goroutine the Conn starts
+	// The reading role (readrole.go). lines and msg belong to its holder.
+	readToken      sync.Mutex
+	readEpoch      atomic.Uint64
+	lines          *lineReader
+	msg            wireMsg
+	waiters        atomic.Int32 // callers waiting for somebody else to read their answer; changed under mu
+	watchdogAsleep atomic.Bool
+	watchdogWake   chan struct{}
+
+	// deadline is rwc when it can interrupt a read, for callers whose context may end.
+	deadline      deadliner
+	deadlineMu    sync.Mutex
+	interruptible bool // a caller whose context may end is reading
+	deadlineSet   bool
+
+	ctx      context.Context // cancelled on close: the handlers' parent
+	cancel   context.CancelFunc
+	done     chan struct{}
+	doneOnce sync.Once
+	workers  sync.WaitGroup // every goroutine the Conn starts
 }
 
 // call is one outgoing request waiting for its answer; pooled, since its channel
 // always receives exactly one value before the caller returns.
 type call struct {
-	ch chan reply
+	ch      chan reply
+	waiting bool // counted in Conn.waiters; guarded by Conn.mu
 }
 
 type reply struct {
@@ -114,10 +135,17 @@ func newConn(rwc io.ReadWriteCloser, opts ConnOptions, lookup func(context.Conte
 		incoming: make(map[string]*incomingRequest),
 		done:     make(chan struct{}),
 		jobs:     make(chan job),
+
+		watchdogWake: make(chan struct{}, 1),
+	}
+	c.lines = newLineReader(rwc, opts.MaxLine, opts.Logf)
+	if d, ok := rwc.(deadliner); ok && d.SetReadDeadline(time.Time{}) == nil {
+		c.deadline = d // an *os.File on a blocking fd has the method but no deadlines
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.workers.Add(1)
-	go c.readLoop()
+	go c.watchdog()
+	c.kickReader()
 	return c
 }
 
@@ -154,7 +182,7 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 		if c.forget(id) {
 			callPool.Put(cl)
 		} else {
-			<-cl.ch // the read loop already took the call: let it finish, then reuse
+			<-cl.ch // a reader already took the call: let it finish, then reuse
 			callPool.Put(cl)
 		}
 		return callError(method, err)
@@ -175,17 +203,62 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 }
 
 // await waits for the answer to request id. It returns an error only when ctx ended
-// first; cl is then left to the read loop (never reused).
+// first; cl is then left to the reader (never reused).
 func (c *Conn) await(ctx context.Context, id uint64, cl *call) (reply, error) {
+	readable := c.canReadFor(ctx)
+	if readable && c.tryRead() {
+		if r, ok := c.readFor(ctx, cl); ok {
+			return r, nil
+		}
+		return c.abandon(ctx, id, cl)
+	}
+	// Somebody else reads. Counted first, so that a reader letting the role go after
+	// our try sees us and hands the role on.
+	c.mu.Lock()
+	if c.pending[id] == cl {
+		cl.waiting = true
+		c.waiters.Add(1)
+	}
+	c.mu.Unlock()
+	if readable && c.tryRead() {
+		c.unwait(cl)
+		if r, ok := c.readFor(ctx, cl); ok {
+			return r, nil
+		}
+		return c.abandon(ctx, id, cl)
+	}
+	if !readable {
+		c.kickReader()
+	}
 	select {
 	case r := <-cl.ch:
 		return r, nil
 	case <-ctx.Done():
 	}
+	return c.abandon(ctx, id, cl)
+}
+
+// unwait stops counting cl among the callers waiting for a reader.
+func (c *Conn) unwait(cl *call) {
+	c.mu.Lock()
+	if cl.waiting {
+		cl.waiting = false
+		c.waiters.Add(-1)
+	}
+	c.mu.Unlock()
+}
+
+// abandon gives up a call whose ctx ended: the peer is told to cancel it, and its
+// answer will be dropped.
+func (c *Conn) abandon(ctx context.Context, id uint64, cl *call) (reply, error) {
 	c.mu.Lock()
 	_, waiting := c.pending[id]
 	if waiting {
 		c.pending[id] = nil
+		if cl.waiting {
+			cl.waiting = false
+			c.waiters.Add(-1)
+		}
 	}
 	c.mu.Unlock()
 	if !waiting {
@@ -279,6 +352,7 @@ func (c *Conn) Close() error {
 	c.cancel()
 	err := c.rwc.Close()
 	c.failPending()
+	c.finishReading() // when nobody reads; else the reader does it as it leaves
 	return err
 }
 
@@ -287,6 +361,12 @@ func (c *Conn) failPending() {
 	c.mu.Lock()
 	pending := c.pending
 	c.pending = make(map[uint64]*call)
+	for _, cl := range pending {
+		if cl != nil {
+			cl.waiting = false
+		}
+	}
+	c.waiters.Store(0)
 	c.mu.Unlock()
 	for _, cl := range pending {
 		if cl != nil {
@@ -295,6 +375,6 @@ func (c *Conn) failPending() {
 	}
 }
 
-// Done is closed when the read loop has ended: the peer closed the channel, a read
-// failed, or Close was called.
+// Done is closed when the Conn has stopped reading: the peer closed the channel, a
+// read failed, or Close was called.
 func (c *Conn) Done() <-chan struct{} { return c.done }

@@ -8,28 +8,37 @@ import (
 	"strings"
 )
 
+// lineKind is what handleLine made of a line.
+type lineKind int
+
+const (
+	lineDone    lineKind = iota // handled: an event, an error answered or logged
+	lineRequest                 // a request or notification: the job serves it
+	lineAnswer                  // the answer to one of our calls
+)
+
 // handleLine decides what one line is and acts on it; a request or notification is
-// returned as a job for the read loop to start. line is only valid during the call
-// (it points into the read buffer): whatever outlives it is copied.
+// returned as a job for the reader to serve. line is only valid during the call (it
+// points into the read buffer): whatever outlives it is copied.
 //
-// The read loop must never wait on a write (the peer may be blocked writing to us),
-// so every reply sent from here goes through its own goroutine.
-func (c *Conn) handleLine(line []byte, msg *wireMsg) (job, bool) {
+// A reader must never wait on a write (the peer may be blocked writing to us), so
+// every reply sent from here goes through its own goroutine.
+func (c *Conn) handleLine(line []byte, msg *wireMsg) (job, lineKind) {
 	line = bytes.TrimSpace(line) // tolerate \r\n and stray blanks
 	if len(line) == 0 {
-		return job{}, false // carries nothing; answering it would be noise
+		return job{}, lineDone // carries nothing; answering it would be noise
 	}
 	if line[0] != '{' {
 		if !json.Valid(line) {
 			c.parseError(line)
-			return job{}, false
+			return job{}, lineDone
 		}
 		c.event(line) // "ready", numbers, arrays: not JSON-RPC
-		return job{}, false
+		return job{}, lineDone
 	}
 	if !json.Valid(line) {
 		c.parseError(line)
-		return job{}, false
+		return job{}, lineDone
 	}
 	parseObject(line, msg)
 
@@ -41,7 +50,7 @@ func (c *Conn) handleLine(line []byte, msg *wireMsg) (job, bool) {
 			if cmd == "NODE_HANDLE" {
 				c.sendAsync([]byte(`{"cmd":"NODE_HANDLE_NACK"}` + "\n"))
 			}
-			return job{}, false
+			return job{}, lineDone
 		}
 	}
 
@@ -52,7 +61,9 @@ func (c *Conn) handleLine(line []byte, msg *wireMsg) (job, bool) {
 	case len(msg.Method) > 0:
 		return c.handleRequest(msg)
 	case len(msg.Result) > 0 || len(msg.Error) > 0:
-		c.handleResponse(msg)
+		if c.handleResponse(msg) {
+			return job{}, lineAnswer
+		}
 	case len(msg.JSONRPC) > 0:
 		id := msg.ID
 		if !validID(id) {
@@ -62,7 +73,7 @@ func (c *Conn) handleLine(line []byte, msg *wireMsg) (job, bool) {
 	default:
 		c.event(line) // an object, but not JSON-RPC: pm2-style {"type":...}, {"cmd":...}
 	}
-	return job{}, false
+	return job{}, lineDone
 }
 
 func (c *Conn) event(v []byte) {
@@ -95,11 +106,11 @@ func validID(id json.RawMessage) bool {
 
 // handleRequest checks a request or notification and returns the job that serves it.
 // $/ methods are handled here.
-func (c *Conn) handleRequest(msg *wireMsg) (job, bool) {
+func (c *Conn) handleRequest(msg *wireMsg) (job, lineKind) {
 	isRequest := len(msg.ID) > 0
 	if isRequest && !validID(msg.ID) {
 		c.replyError(nil, CodeInvalidRequest, "invalid request: id must be a string, a number or null")
-		return job{}, false
+		return job{}, lineDone
 	}
 	var id string
 	if isRequest {
@@ -112,7 +123,7 @@ func (c *Conn) handleRequest(msg *wireMsg) (job, bool) {
 		} else {
 			c.opts.Logf("childrpc: received a notification whose method is not a string: %s", msg.Method)
 		}
-		return job{}, false
+		return job{}, lineDone
 	}
 	if strings.HasPrefix(method, "$/") {
 		if method == "$/cancelRequest" {
@@ -126,7 +137,7 @@ func (c *Conn) handleRequest(msg *wireMsg) (job, bool) {
 				c.replyError(json.RawMessage(id), CodeMethodNotFound, "method not found: "+method)
 			}
 		}
-		return job{}, false
+		return job{}, lineDone
 	}
 	var params json.RawMessage
 	if len(msg.Params) > 0 {
@@ -134,7 +145,7 @@ func (c *Conn) handleRequest(msg *wireMsg) (job, bool) {
 	}
 
 	if !isRequest {
-		return job{ctx: c.ctx, method: method, params: params}, true
+		return job{ctx: c.ctx, method: method, params: params}, lineRequest
 	}
 	// Registered before anyone runs it, so that a $/cancelRequest read right after
 	// this line always finds it.
@@ -143,7 +154,7 @@ func (c *Conn) handleRequest(msg *wireMsg) (job, bool) {
 	c.mu.Lock()
 	c.incoming[id] = req
 	c.mu.Unlock()
-	return job{ctx: ctx, id: id, method: method, params: params, req: req}, true
+	return job{ctx: ctx, id: id, method: method, params: params, req: req}, lineRequest
 }
 
 // decodeString decodes a raw JSON string, without reflection when it has no escapes.
@@ -161,8 +172,9 @@ func decodeString(raw json.RawMessage) (string, bool) {
 	return s, true
 }
 
-// handleResponse hands an answer to the call waiting for it.
-func (c *Conn) handleResponse(msg *wireMsg) {
+// handleResponse hands an answer to the call waiting for it, reporting whether one
+// was.
+func (c *Conn) handleResponse(msg *wireMsg) bool {
 	id, err := strconv.ParseUint(string(msg.ID), 10, 64)
 	if err != nil {
 		// Our ids are plain integers, so this answers nothing we sent. With an error and
@@ -172,18 +184,22 @@ func (c *Conn) handleResponse(msg *wireMsg) {
 		} else {
 			c.opts.Logf("childrpc: received a response with unknown id %s", msg.ID)
 		}
-		return
+		return false
 	}
 	c.mu.Lock()
 	cl, found := c.pending[id]
 	delete(c.pending, id)
+	if cl != nil && cl.waiting {
+		cl.waiting = false
+		c.waiters.Add(-1)
+	}
 	c.mu.Unlock()
 	if !found {
 		c.opts.Logf("childrpc: received a response with unknown id %d", id)
-		return
+		return false
 	}
 	if cl == nil {
-		return // the caller gave up (its context ended): expected, drop it
+		return true // the caller gave up (its context ended): expected, drop it
 	}
 	if len(msg.Error) > 0 {
 		rpcErr := new(Error)
@@ -191,12 +207,13 @@ func (c *Conn) handleResponse(msg *wireMsg) {
 			rpcErr = &Error{Code: CodeInternalError, Message: "malformed error response: " + string(msg.Error)}
 		}
 		cl.ch <- reply{err: rpcErr}
-		return
+		return true
 	}
 	cl.ch <- reply{result: bytes.Clone(msg.Result)}
+	return true
 }
 
-// replyError answers a request the read loop rejected itself.
+// replyError answers a request the reader rejected itself.
 func (c *Conn) replyError(id json.RawMessage, code int, message string) {
 	e := getEncoder()
 	e.errorResponse(id, &Error{Code: code, Message: message})

@@ -30,8 +30,9 @@
 // the result as JSON. Params are decoded into the handler's parameter type (missing or
 // null params give its zero value; params that do not decode are answered -32602 with
 // the reason), and the result is encoded from its result type; struct{} serves for
-// "none" on either side. Each request runs in its own goroutine, with a context that is
-// cancelled if the caller gives up; requests that arrive before Serve wait for it.
+// "none" on either side. Requests run concurrently (a handler that blocks holds up
+// only its own answer), each with a context that is cancelled if the caller gives up;
+// requests that arrive before Serve wait for it.
 // A handler that panics is answered -32603 with the stack, and the program keeps
 // serving.
 //
@@ -117,9 +118,11 @@
 //
 // # Cost
 //
-// A round trip costs the encoding and decoding of two small JSON messages, two
-// writes, and two goroutine wake-ups (the reader hands each message to the goroutine
-// that needs it). Between two processes the wake-ups dominate, and they are cheapest
-// with few idle threads (GOMAXPROCS=1 roughly halves a round trip on a small busy
-// machine). `go test -run '^$' -bench . ./childrpc` gives the figures of yours.
+// A round trip costs the encoding and decoding of two small JSON messages and a write
+// and a read on each side. No goroutine hands a message to another on the way: a
+// caller reads its own answer, and a handler runs on the goroutine that read its
+// request. Between two processes a hand-off meant waking a second thread, which cost
+// more than all the rest. The first call after the channel has been quiet for a while
+// pays one such hand-off. `go test -run '^$' -bench . ./childrpc` gives the figures of
+// yours.
 package childrpc

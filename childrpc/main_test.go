@@ -73,6 +73,7 @@ func runTestChild() int {
 		return CallProcess[int](ctx, "other", "double", p)
 	})
 	Handle("wait", func(ctx context.Context, _ struct{}) (struct{}, error) {
+		Notify(ctx, "test.handlerStarted", nil)
 		<-ctx.Done()
 		Notify(context.Background(), "test.handlerCancelled", ctx.Err().Error())
 		return struct{}{}, ctx.Err()

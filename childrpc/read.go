@@ -10,82 +10,86 @@ import (
 // assembled in a separate slice up to MaxLine, so the buffer itself never grows.
 const readBufferSize = 64 << 10
 
-// readLoop splits the stream into lines and handles each. It is the only reader of
-// rwc; when it ends, the Conn is closed. It never waits on a write (the peer may be
-// blocked writing to us): requests go to workers, replies of its own to goroutines.
-func (c *Conn) readLoop() {
-	defer c.workers.Done()
-	defer func() {
-		c.Close()
-		close(c.done)
-	}()
+// lineReader splits the channel's stream into lines. Only the goroutine holding the
+// reading role uses it (see readrole.go), so it keeps its state between holders: a
+// line cut by an interrupted read is completed by the next one.
+type lineReader struct {
+	br       *bufio.Reader
+	max      int
+	long     []byte // a line longer than the read buffer, being assembled
+	dropping bool   // inside an oversize line: skip to its newline
+	dropped  int    // bytes of the oversize line seen so far
+	logf     func(format string, args ...any)
+}
 
-	br := bufio.NewReaderSize(c.rwc, readBufferSize)
-	var (
-		msg      wireMsg
-		long     []byte // a line longer than the read buffer, being assembled
-		dropping bool   // inside an oversize line: skip to its newline
-		dropped  int    // bytes of the oversize line seen so far
-	)
-	max := c.opts.MaxLine
+func newLineReader(r io.Reader, max int, logf func(string, ...any)) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, readBufferSize), max: max, logf: logf}
+}
+
+// next returns the next line without its newline, valid until the following call.
+// Lines over the limit are dropped with a log. An unterminated last line is returned
+// before the end of the stream. On an error, the part of a line read so far is kept
+// for the next call.
+func (r *lineReader) next() ([]byte, error) {
 	for {
-		chunk, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			if !dropping && len(long)+len(chunk) > max {
-				dropping, dropped = true, len(long)
-				long = release(long)
-			}
-			if dropping {
-				dropped += len(chunk)
-			} else {
-				long = append(long, chunk...)
+		chunk, err := r.br.ReadSlice('\n')
+		if err == nil || (errors.Is(err, io.EOF) && len(chunk) > 0) {
+			if line, ok := r.finish(chunk); ok {
+				return line, nil
 			}
 			continue
 		}
-		if len(chunk) > 0 {
-			switch {
-			case dropping:
-				dropped += len(chunk)
-				if chunk[len(chunk)-1] == '\n' {
-					dropped--
-				}
-				c.logOversize(dropped)
-				dropping = false
-			case len(long) > 0:
-				long = append(long, chunk...)
-				c.takeLine(long, &msg)
-				long = release(long)
-			default:
-				c.takeLine(chunk, &msg)
-			}
-		}
-		if err != nil {
-			if !errors.Is(err, io.EOF) && !c.closed.Load() {
-				c.opts.Logf("childrpc: reading the channel: %v", err)
-			}
-			return
+		r.keep(chunk)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, err
 		}
 	}
 }
 
-// takeLine checks a complete line against MaxLine and handles it; a request or
-// notification goes to a worker goroutine.
-func (c *Conn) takeLine(line []byte, msg *wireMsg) {
-	n := len(line)
-	if n > 0 && line[n-1] == '\n' {
+// buffered reports whether data already read waits to be handled: nobody would be
+// woken for it.
+func (r *lineReader) buffered() bool { return r.br.Buffered() > 0 }
+
+// keep adds part of a line to the line being assembled, or counts it as dropped once
+// the line is over the limit.
+func (r *lineReader) keep(chunk []byte) {
+	if !r.dropping && len(r.long)+len(chunk) > r.max {
+		r.dropping, r.dropped = true, len(r.long)
+		r.long = release(r.long)
+	}
+	if r.dropping {
+		r.dropped += len(chunk)
+	} else {
+		r.long = append(r.long, chunk...)
+	}
+}
+
+// finish completes a line with its last chunk; ok is false when it was over the limit.
+func (r *lineReader) finish(chunk []byte) (line []byte, ok bool) {
+	n := len(chunk)
+	if n > 0 && chunk[n-1] == '\n' {
 		n--
 	}
-	if n > c.opts.MaxLine {
-		c.logOversize(n)
-		return
+	switch {
+	case r.dropping:
+		r.dropping = false
+		r.logOversize(r.dropped + n)
+		return nil, false
+	case len(r.long) > 0:
+		line = append(r.long, chunk[:n]...)
+		r.long = release(line) // line stays valid until the next append
+	default:
+		line = chunk[:n]
 	}
-	if j, ok := c.handleLine(line[:n], msg); ok {
-		c.dispatch(j)
+	if len(line) > r.max {
+		r.logOversize(len(line))
+		return nil, false
 	}
+	return line, true
 }
 
-func (c *Conn) logOversize(n int) {
-	c.opts.Logf("childrpc: dropped a line of %d bytes, over the %d-byte limit", n, c.opts.MaxLine)
+func (r *lineReader) logOversize(n int) {
+	r.logf("childrpc: dropped a line of %d bytes, over the %d-byte limit", n, r.max)
 }
 
 // release empties a line buffer, letting a large one go.

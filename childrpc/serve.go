@@ -7,8 +7,10 @@ import (
 	"runtime/debug"
 )
 
-// job is an incoming request (req set) or notification for a worker goroutine.
+// job is work for a worker goroutine: an incoming request (req set), a notification,
+// or (read) the reading role, already taken for it.
 type job struct {
+	read   bool
 	ctx    context.Context
 	id     string
 	method string
@@ -20,9 +22,8 @@ type job struct {
 const maxIdleWorkers = 32
 
 // dispatch runs j on a goroutine of its own at once: an idle worker if one is
-// waiting, else a new one. Every request runs concurrently with the others, as if
-// each had a fresh goroutine; reusing them spares each request a new goroutine whose
-// stack must grow again to decode JSON, which was a third of the cost of a call.
+// waiting, else a new one. Reusing them spares each job a new goroutine whose stack
+// must grow again to decode JSON, which was a third of the cost of a call.
 func (c *Conn) dispatch(j job) {
 	select {
 	case c.jobs <- j:
@@ -32,14 +33,25 @@ func (c *Conn) dispatch(j job) {
 	}
 }
 
-// work serves j, then waits as an idle worker for the next job.
+// work does j, then waits as an idle worker for the next job. A worker that served a
+// request takes the reading role back when nobody holds it (see readrole.go).
 func (c *Conn) work(j job) {
 	defer c.workers.Done()
 	for {
-		if j.req != nil {
-			c.serveRequest(j.ctx, j.id, j.method, j.params, j.req)
-		} else {
-			c.serveNotification(j.method, j.params)
+		served := true
+		if j.read {
+			j, served = c.readInBackground()
+		}
+		if served {
+			if j.req != nil {
+				c.serveRequest(j.ctx, j.id, j.method, j.params, j.req)
+			} else {
+				c.serveNotification(j.method, j.params)
+			}
+			if c.tryRead() {
+				j = job{read: true}
+				continue
+			}
 		}
 		if c.idleWorkers.Add(1) > maxIdleWorkers {
 			c.idleWorkers.Add(-1)

@@ -79,7 +79,8 @@ func (r *Runner) Call(ctx context.Context, method string, params json.RawMessage
 	return result, err
 }
 
-// Status is a snapshot of the runner's state.
+// Status is a snapshot of the runner's state. It already reflects every event passed
+// to OnEvent: asked from OnEvent, it describes the state the event led to.
 func (r *Runner) Status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()

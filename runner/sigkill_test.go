@@ -61,6 +61,7 @@ func TestKilledHostLeavesNoProcess(t *testing.T) {
 		t.Fatal("processes of the killed host's tree still hold its stdout")
 	}
 	for _, pid := range pids {
+		awaitExit(t, pid)
 		// Orphans of the killed host may have become ours (this process is a subreaper once
 		// a Runner ran in it): reap them rather than leave zombies behind.
 		syscall.Wait4(pid, nil, syscall.WNOHANG, nil)

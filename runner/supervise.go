@@ -441,6 +441,7 @@ func (s *supervisor) emit(e Event) {
 	}
 	e.Process = s.cfg.Name
 	e.Time = time.Now()
+	s.publish() // so that Status, asked on an event, already reflects it
 	s.cfg.OnEvent(e)
 }
 
