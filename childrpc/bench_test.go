@@ -5,6 +5,7 @@ package childrpc
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -123,6 +124,30 @@ func BenchmarkRoundTripProcessAfterQuiet(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		time.Sleep(2 * readerTick) // not a timing assertion: it lets the channel go quiet
+		t0 := time.Now()
+		if err := conn.Call(ctx, "echo", benchParams{N: i}, &raw); err != nil {
+			b.Fatal(err)
+		}
+		durations[i] = time.Since(t0)
+	}
+	b.StopTimer()
+	reportLatency(b, durations)
+}
+
+// BenchmarkRoundTripProcessHandOff is BenchmarkRoundTripProcess with the caller
+// unable to read its own answer (a cancellable context over a stream without read
+// deadlines): each answer is handed from a background reader to the caller, the
+// cost the reading role avoids (see readrole.go).
+func BenchmarkRoundTripProcessHandOff(b *testing.B) {
+	nc, _ := spawn(b, []string{os.Args[0]}, nil, append([]string{testModeEnv + "=echo-child"}, quickRaceExit()...)...)
+	conn := NewConn(noDeadline{nc}, ConnOptions{})
+	b.Cleanup(func() { conn.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var raw json.RawMessage
+	durations := make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
 		if err := conn.Call(ctx, "echo", benchParams{N: i}, &raw); err != nil {
 			b.Fatal(err)

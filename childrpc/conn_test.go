@@ -28,6 +28,12 @@ var transports = []struct {
 // conns returns two Conns talking to each other, each with the given handlers.
 func conns(t testing.TB, pair func(testing.TB) (net.Conn, net.Conn), ha, hb map[string]HandlerFunc) (*Conn, *Conn) {
 	a, b := pair(t)
+	return connsOver(t, a, b, ha, hb)
+}
+
+// connsOver returns Conns over the two ends of a stream; the test waits for their
+// goroutines to end.
+func connsOver(t testing.TB, a, b io.ReadWriteCloser, ha, hb map[string]HandlerFunc) (*Conn, *Conn) {
 	ca := NewConn(a, ConnOptions{Handlers: ha, Logf: t.Logf})
 	cb := NewConn(b, ConnOptions{Handlers: hb, Logf: t.Logf})
 	t.Cleanup(func() {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -179,6 +180,15 @@ func startChild(t testing.TB, mode string, opts ConnOptions, listeners []*os.Fil
 // The process is waited for when the test ends.
 func startProcess(t testing.TB, argv []string, opts ConnOptions, listeners []*os.File, env ...string) (*Conn, *exec.Cmd) {
 	t.Helper()
+	parentEnd, cmd := spawn(t, argv, listeners, env...)
+	conn := NewConn(parentEnd, opts)
+	t.Cleanup(func() { conn.Close() }) // before spawn's Wait: the child ends with its channel
+	return conn, cmd
+}
+
+// spawn is startProcess returning the channel's end as it is, for the caller to wrap.
+func spawn(t testing.TB, argv []string, listeners []*os.File, env ...string) (net.Conn, *exec.Cmd) {
+	t.Helper()
 	parentEnd, childEnd := socketPair(t)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(),
@@ -191,12 +201,8 @@ func startProcess(t testing.TB, argv []string, opts ConnOptions, listeners []*os
 		t.Fatalf("starting %v: %v", argv, err)
 	}
 	childEnd.Close()
-	conn := NewConn(fileConn(t, parentEnd), opts)
-	t.Cleanup(func() {
-		conn.Close()
-		cmd.Wait()
-	})
-	return conn, cmd
+	t.Cleanup(func() { cmd.Wait() })
+	return fileConn(t, parentEnd), cmd
 }
 
 // quickRaceExit spares each child the race detector's one-second pause at exit.

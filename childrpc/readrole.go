@@ -12,9 +12,9 @@ import (
 //
 // One goroutine at a time reads the channel: the one holding readToken. Which one it
 // is decides the latency of a call. Waking a goroutine other than the one the kernel
-// woke costs a thread wake-up, and between two processes on a two-core machine each
-// such hand-off measured about 30 µs, more than the whole round trip without them. So
-// the role goes where the next line is needed:
+// woke costs a thread wake-up: between two processes on a two-core machine one such
+// hand-off per call nearly doubles the round trip (BenchmarkRoundTripProcessHandOff
+// against BenchmarkRoundTripProcess). So the role goes where the next line is needed:
 //
 //   - A caller holds it while waiting for its own answer (readFor): the answer wakes
 //     the very goroutine that wants it.

@@ -89,14 +89,7 @@ func TestCallsOverAStreamWithoutDeadlines(t *testing.T) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
-	ca := NewConn(noDeadline{a}, ConnOptions{Logf: t.Logf})
-	cb := NewConn(b, ConnOptions{Handlers: handlers, Logf: t.Logf})
-	t.Cleanup(func() {
-		ca.Close()
-		cb.Close()
-		waitWorkers(t, ca)
-		waitWorkers(t, cb)
-	})
+	ca, _ := connsOver(t, noDeadline{a}, b, nil, handlers)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for i := range 3 {
