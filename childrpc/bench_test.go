@@ -112,26 +112,11 @@ func BenchmarkLargeMessage5MB(b *testing.B) {
 	}
 }
 
-// BenchmarkRoundTripProcessAfterQuiet is a call after the channel has been quiet for
-// two watchdog ticks, when a background reader holds the reading role: the answer is
-// handed from it to the caller (see readrole.go). ns/op includes the quiet time;
-// µs-median is the call alone.
-func BenchmarkRoundTripProcessAfterQuiet(b *testing.B) {
+// BenchmarkRoundTripProcess is the real setting: a Go parent and a Go child process.
+// allocs/op counts the parent's side only.
+func BenchmarkRoundTripProcess(b *testing.B) {
 	conn, _ := startChild(b, "echo-child", ConnOptions{}, nil)
-	ctx := context.Background()
-	var raw json.RawMessage
-	durations := make([]time.Duration, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		time.Sleep(2 * readerTick) // not a timing assertion: it lets the channel go quiet
-		t0 := time.Now()
-		if err := conn.Call(ctx, "echo", benchParams{N: i}, &raw); err != nil {
-			b.Fatal(err)
-		}
-		durations[i] = time.Since(t0)
-	}
-	b.StopTimer()
-	reportLatency(b, durations)
+	benchEchoCalls(b, conn, context.Background(), nil)
 }
 
 // BenchmarkRoundTripProcessHandOff is BenchmarkRoundTripProcess with the caller
@@ -139,30 +124,28 @@ func BenchmarkRoundTripProcessAfterQuiet(b *testing.B) {
 // deadlines): each answer is handed from a background reader to the caller, the
 // cost the reading role avoids (see readrole.go).
 func BenchmarkRoundTripProcessHandOff(b *testing.B) {
-	nc, _ := spawn(b, []string{os.Args[0]}, nil, append([]string{testModeEnv + "=echo-child"}, quickRaceExit()...)...)
+	nc, _ := spawn(b, []string{os.Args[0]}, nil, childEnv("echo-child")...)
 	conn := NewConn(noDeadline{nc}, ConnOptions{})
 	b.Cleanup(func() { conn.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var raw json.RawMessage
-	durations := make([]time.Duration, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		if err := conn.Call(ctx, "echo", benchParams{N: i}, &raw); err != nil {
-			b.Fatal(err)
-		}
-		durations[i] = time.Since(t0)
-	}
-	b.StopTimer()
-	reportLatency(b, durations)
+	benchEchoCalls(b, conn, ctx, nil)
 }
 
-// BenchmarkRoundTripProcess is the real setting: a Go parent and a Go child process.
-// allocs/op counts the parent's side only.
-func BenchmarkRoundTripProcess(b *testing.B) {
+// BenchmarkRoundTripProcessAfterQuiet is a call after the channel has been quiet for
+// two watchdog ticks, when a background reader holds the reading role: the answer is
+// handed from it to the caller (see readrole.go). ns/op and calls/s include the quiet
+// time; µs-median is the call alone.
+func BenchmarkRoundTripProcessAfterQuiet(b *testing.B) {
 	conn, _ := startChild(b, "echo-child", ConnOptions{}, nil)
-	ctx := context.Background()
+	benchEchoCalls(b, conn, context.Background(), func() {
+		time.Sleep(2 * readerTick) // not a timing assertion: it lets the channel go quiet
+	})
+}
+
+// benchEchoCalls times b.N calls of the echo child's "echo", each after pause (when
+// set), and reports their rate, median and 99th percentile.
+func benchEchoCalls(b *testing.B, conn *Conn, ctx context.Context, pause func()) {
 	var raw json.RawMessage
 	if err := conn.Call(ctx, "echo", 0, &raw); err != nil { // the child is up
 		b.Fatal(err)
@@ -172,6 +155,9 @@ func BenchmarkRoundTripProcess(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
+		if pause != nil {
+			pause()
+		}
 		t0 := time.Now()
 		if err := conn.Call(ctx, "echo", benchParams{N: i}, &raw); err != nil {
 			b.Fatal(err)

@@ -20,7 +20,7 @@ import (
 // Requests run concurrently: a handler may itself Call the peer, and one that blocks
 // holds up only its own answer. (A handler starts on the goroutine that read its
 // request, which spares a thread wake-up; while it runs another goroutine takes over
-// reading, at once when more input is waiting, else within readerTick, 50 ms.)
+// reading, at once when more input is waiting, else within 50 ms.)
 // params is nil when the request had none; the handler may keep it.
 type HandlerFunc func(ctx context.Context, params json.RawMessage) (any, error)
 
@@ -205,30 +205,11 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 // await waits for the answer to request id. It returns an error only when ctx ended
 // first; cl is then left to the reader (never reused).
 func (c *Conn) await(ctx context.Context, id uint64, cl *call) (reply, error) {
-	readable := c.canReadFor(ctx)
-	if readable && c.tryRead() {
+	if c.takeRoleFor(ctx, id, cl) {
 		if r, ok := c.readFor(ctx, cl); ok {
 			return r, nil
 		}
 		return c.abandon(ctx, id, cl)
-	}
-	// Somebody else reads. Counted first, so that a reader letting the role go after
-	// our try sees us and hands the role on.
-	c.mu.Lock()
-	if c.pending[id] == cl {
-		cl.waiting = true
-		c.waiters.Add(1)
-	}
-	c.mu.Unlock()
-	if readable && c.tryRead() {
-		c.unwait(cl)
-		if r, ok := c.readFor(ctx, cl); ok {
-			return r, nil
-		}
-		return c.abandon(ctx, id, cl)
-	}
-	if !readable {
-		c.kickReader()
 	}
 	select {
 	case r := <-cl.ch:
@@ -238,14 +219,40 @@ func (c *Conn) await(ctx context.Context, id uint64, cl *call) (reply, error) {
 	return c.abandon(ctx, id, cl)
 }
 
-// unwait stops counting cl among the callers waiting for a reader.
-func (c *Conn) unwait(cl *call) {
+// takeRoleFor takes the reading role for a caller when it can; otherwise it counts
+// the caller as waiting for a reader and makes sure there is one.
+func (c *Conn) takeRoleFor(ctx context.Context, id uint64, cl *call) bool {
+	readable := c.canReadFor(ctx)
+	if readable && c.tryRead() {
+		return true
+	}
+	// Counted before trying again, so that a reader letting the role go after our
+	// last try sees us and hands the role on.
 	c.mu.Lock()
-	if cl.waiting {
+	if c.pending[id] == cl {
+		cl.waiting = true
+		c.waiters.Add(1)
+	}
+	c.mu.Unlock()
+	if readable && c.tryRead() {
+		c.mu.Lock()
+		c.stopWaiting(cl)
+		c.mu.Unlock()
+		return true
+	}
+	if !readable {
+		c.kickReader()
+	}
+	return false
+}
+
+// stopWaiting stops counting cl (nil: a call given up) among the callers waiting for
+// a reader. c.mu is held.
+func (c *Conn) stopWaiting(cl *call) {
+	if cl != nil && cl.waiting {
 		cl.waiting = false
 		c.waiters.Add(-1)
 	}
-	c.mu.Unlock()
 }
 
 // abandon gives up a call whose ctx ended: the peer is told to cancel it, and its
@@ -255,10 +262,7 @@ func (c *Conn) abandon(ctx context.Context, id uint64, cl *call) (reply, error) 
 	_, waiting := c.pending[id]
 	if waiting {
 		c.pending[id] = nil
-		if cl.waiting {
-			cl.waiting = false
-			c.waiters.Add(-1)
-		}
+		c.stopWaiting(cl)
 	}
 	c.mu.Unlock()
 	if !waiting {
@@ -362,11 +366,8 @@ func (c *Conn) failPending() {
 	pending := c.pending
 	c.pending = make(map[uint64]*call)
 	for _, cl := range pending {
-		if cl != nil {
-			cl.waiting = false
-		}
+		c.stopWaiting(cl)
 	}
-	c.waiters.Store(0)
 	c.mu.Unlock()
 	for _, cl := range pending {
 		if cl != nil {

@@ -189,10 +189,7 @@ func (c *Conn) handleResponse(msg *wireMsg) bool {
 	c.mu.Lock()
 	cl, found := c.pending[id]
 	delete(c.pending, id)
-	if cl != nil && cl.waiting {
-		cl.waiting = false
-		c.waiters.Add(-1)
-	}
+	c.stopWaiting(cl)
 	c.mu.Unlock()
 	if !found {
 		c.opts.Logf("childrpc: received a response with unknown id %d", id)

@@ -171,8 +171,12 @@ func runEchoChild() int {
 // startChild runs the test binary as a Go child in the given mode (see TestMain).
 func startChild(t testing.TB, mode string, opts ConnOptions, listeners []*os.File, env ...string) (*Conn, *exec.Cmd) {
 	t.Helper()
-	env = append(append([]string{testModeEnv + "=" + mode}, quickRaceExit()...), env...)
-	return startProcess(t, []string{os.Args[0]}, opts, listeners, env...)
+	return startProcess(t, []string{os.Args[0]}, opts, listeners, append(childEnv(mode), env...)...)
+}
+
+// childEnv is what makes the test binary a child in the given mode.
+func childEnv(mode string) []string {
+	return append([]string{testModeEnv + "=" + mode}, quickRaceExit()...)
 }
 
 // startProcess runs argv the way devrun runs a child: the listen sockets as fds 3...,

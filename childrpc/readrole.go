@@ -232,8 +232,8 @@ func (c *Conn) wakeWatchdog() {
 // program: no ticks), to be woken by the next release.
 //
 // It ticks rarely because a tick is not free: waking a thread upsets the scheduler's
-// idle threads for a while, and at one tick per millisecond the median round trip
-// between two processes doubled.
+// idle threads for a while: with readerTick at 1 ms, BenchmarkRoundTripProcess's
+// median doubled.
 func (c *Conn) watchdog() {
 	defer c.workers.Done()
 	tick := time.NewTimer(readerTick)
