@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
-	"strings"
 	"sync"
 )
 
@@ -22,42 +21,17 @@ import (
 // The first call takes every inherited socket (close-on-exec) and removes the LISTEN_*
 // variables from the environment; each inherited socket is returned once.
 func Listener(spec string) (net.Listener, error) {
-	name, addr := splitListenSpec(spec)
-	network, address := listenAddress(addr)
-	if l, err := inheritedListener(name, network, address); l != nil || err != nil {
+	ls, err := ParseListenSpec(spec)
+	if err != nil {
+		return nil, fmt.Errorf("childrpc: Listener: %w", err)
+	}
+	if l, err := inheritedListener(ls.Name, ls.Network, ls.Address); l != nil || err != nil {
 		return l, err
 	}
-	if address == "" {
-		return nil, fmt.Errorf("childrpc: Listener(%q): no inherited socket named %q and no address to listen on", spec, name)
+	if ls.Address == "" {
+		return nil, fmt.Errorf("childrpc: Listener(%q): no inherited socket named %q and no address to listen on", spec, ls.Name)
 	}
-	return listen(network, address)
-}
-
-// splitListenSpec separates an optional "name=" from the address. A spec that is only
-// a word (no ':' or '/', not a port number) is a name.
-func splitListenSpec(spec string) (name, addr string) {
-	if i := strings.IndexByte(spec, '='); i > 0 && !strings.ContainsAny(spec[:i], ":/") {
-		return spec[:i], spec[i+1:]
-	}
-	if spec != "" && !strings.ContainsAny(spec, ":/") && strings.Trim(spec, "0123456789") != "" {
-		return spec, ""
-	}
-	return "", spec
-}
-
-// listenAddress maps an addr to net.Listen's network and address.
-func listenAddress(addr string) (network, address string) {
-	switch {
-	case addr == "":
-		return "", ""
-	case strings.HasPrefix(addr, "unix:"):
-		return "unix", strings.TrimPrefix(addr, "unix:")
-	case strings.ContainsRune(addr, '/'):
-		return "unix", addr
-	case strings.Trim(addr, "0123456789") == "":
-		return "tcp", ":" + addr
-	}
-	return "tcp", addr
+	return listen(ls.Network, ls.Address)
 }
 
 // inheritedSocket is one socket passed by devrun.

@@ -22,12 +22,16 @@ func TestSplitListenSpec(t *testing.T) {
 		{"/tmp/a=b.sock", "", "unix", "/tmp/a=b.sock"},
 		{"./app.sock", "", "unix", "./app.sock"},
 		{"web", "web", "", ""},
+		{"tmp/app.sock", "", "unix", "tmp/app.sock"},
+		{"unix:app.sock", "", "unix", "app.sock"},
 	}
 	for _, tc := range cases {
-		name, addr := splitListenSpec(tc.spec)
-		network, address := listenAddress(addr)
-		if name != tc.name || network != tc.network || address != tc.address {
-			t.Errorf("%q: got %q %q %q", tc.spec, name, network, address)
+		ls, err := ParseListenSpec(tc.spec)
+		if err != nil || ls.Name != tc.name || ls.Network != tc.network || ls.Address != tc.address {
+			t.Errorf("%q: got %+v, %v", tc.spec, ls, err)
+		}
+		if again, err := ParseListenSpec(ls.String()); err != nil || again != ls {
+			t.Errorf("%q: String() = %q reads back as %+v, %v", tc.spec, ls.String(), again, err)
 		}
 	}
 }

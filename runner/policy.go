@@ -19,6 +19,9 @@ const (
 	Never
 )
 
+// PolicyNames are the policies as ParsePolicy reads them and Policy.String writes them.
+var PolicyNames = []string{"on-crash", "always", "never"}
+
 // ParsePolicy reads the --restart spelling: "on-crash" (or ""), "always", "never".
 func ParsePolicy(s string) (Policy, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

@@ -92,7 +92,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"--bogus", "--", "true"}, "unknown flag: --bogus"},
 		{[]string{}, "no TARGET given"},
 		{[]string{"-d", "soon", "--", "true"}, "not a duration"},
-		{[]string{"-s", "SIGFOO", "--", "true"}, "unknown signal"},
+		{[]string{"-s", "SIGFOO", "--", "true"}, "not a signal"},
 		{[]string{"--restart", "sometimes", "--", "true"}, "sometimes"},
 		{[]string{"--env", "NOEQUALS", "--", "true"}, "not KEY=VALUE"},
 		{[]string{"-w", filepath.Join(dir, "missing"), "--", "true"}, "missing"},

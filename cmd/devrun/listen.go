@@ -6,8 +6,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
+
+	"github.com/devrun-dev/devrun/childrpc"
 )
 
 // heldSocket is a listening socket devrun opened once and hands to every child generation.
@@ -19,31 +20,17 @@ type heldSocket struct {
 	cleanup func()
 }
 
-// listenSpec splits "[name=]addr". An unnamed socket is called listen0, listen1, ... because
-// LISTEN_FDNAMES may not contain ':' and so cannot hold an address.
+// listenSpec names a checked "[name=]addr" (see config). An unnamed socket is called listen0,
+// listen1, ... because LISTEN_FDNAMES may not contain ':' and so cannot hold an address.
 func listenSpec(spec string, index int) (name, network, addr string, err error) {
-	name, addr, named := strings.Cut(spec, "=")
-	if !named {
-		name, addr = fmt.Sprintf("listen%d", index), spec
+	ls, err := childrpc.ParseListenSpec(spec)
+	if err != nil {
+		return "", "", "", fmt.Errorf("--listen %v", err)
 	}
-	if name == "" || strings.ContainsAny(name, ": \t") {
-		return "", "", "", fmt.Errorf("--listen %s: the name %q may not be empty or contain ':' or spaces", spec, name)
+	if ls.Name == "" {
+		ls.Name = fmt.Sprintf("listen%d", index)
 	}
-	switch {
-	case strings.HasPrefix(addr, "unix:"):
-		network, addr = "unix", strings.TrimPrefix(addr, "unix:")
-	case strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, "./"):
-		network = "unix"
-	default:
-		network = "tcp"
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			return "", "", "", fmt.Errorf("--listen %s: %q is not host:port, :port or unix:/path", spec, addr)
-		}
-	}
-	if addr == "" {
-		return "", "", "", fmt.Errorf("--listen %s: empty address", spec)
-	}
-	return name, network, addr, nil
+	return ls.Name, ls.Network, ls.Address, nil
 }
 
 // openSockets binds every --listen address, or none: on an error the ones already open are

@@ -405,9 +405,9 @@ func TestMultiProcessConfigErrors(t *testing.T) {
 		{"unknown depends_on", "devrun.toml", "[process.web]\n" + starts + "depends_on = [\"wroker\"]\n\n[process.worker]\n" + starts,
 			`devrun.toml:4: process.web.depends_on: no process named "wroker" (did you mean "worker"?)`},
 		{"scale 0", "devrun.toml", "[process.worker]\n" + starts + "scale = 0\n",
-			"devrun.toml:4: process.worker.scale: scale must be 1 or more, got 0"},
+			"devrun.toml:4: process.worker.scale: must be 1 or more, got 0"},
 		{"scale wrong type", "devrun.toml", "[process.worker]\n" + starts + "scale = \"two\"\n",
-			"devrun.toml:4: process.worker.scale: want an integer"},
+			"devrun.toml:4: process.worker.scale: want a whole number"},
 		{"same listen address", "devrun.toml", "[process.a]\n" + starts + "listen = \"127.0.0.1:18391\"\n\n[process.b]\n" + starts + "listen = [\"http=localhost:18391\"]\n",
 			"devrun.toml:9: process.b.listen: http=localhost:18391 is already taken by process a (process.a.listen, line 4)"},
 	}

@@ -5,7 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
@@ -14,140 +14,6 @@ import (
 	"github.com/devrun-dev/devrun/runner"
 	"github.com/devrun-dev/devrun/watcher"
 )
-
-// settings is what one process needs, whether it came from the command line, from a
-// devrun.toml table, or both (flags win over the file, the file over built-in defaults). Nil
-// Watch and Ext mean "the target's default"; a negative Delay means the default quiet time.
-type settings struct {
-	Name           string
-	Dir            string
-	Target         string
-	Args           []string
-	Exec           string
-	Build          string
-	BuildFlags     []string
-	Watch          []string
-	Ext            []string
-	Ignore         []string
-	Delay          time.Duration
-	Signal         string
-	Grace          time.Duration
-	Restart        string
-	Env            []string
-	EnvFile        string
-	Listen         []string
-	Overlap        bool
-	ReadyTimeout   time.Duration
-	Scale          int
-	DependsOn      []string
-	Poll           time.Duration
-	NoGitignore    bool
-	FollowSymlinks bool
-	Clear          bool
-}
-
-func defaultSettings() settings {
-	return settings{Delay: -1, Signal: "SIGTERM", Grace: defaultGrace, Restart: "on-crash",
-		ReadyTimeout: defaultReadyTimeout, Scale: 1}
-}
-
-// settingsFromFile is a devrun.toml process with the built-in defaults where it is silent.
-func settingsFromFile(p config.Process) settings {
-	s := defaultSettings()
-	s.Name, s.Dir, s.Target, s.Args = p.Name, p.Dir, p.Run, p.Args
-	s.Exec, s.Build, s.BuildFlags = p.Exec, p.Build, p.BuildFlags
-	s.Ignore, s.Listen, s.Overlap = p.Ignore, p.Listen, p.Overlap
-	s.Scale, s.DependsOn, s.Poll, s.NoGitignore = max(p.Scale, 1), p.DependsOn, p.Poll, p.NoGitignore
-	if p.IsSet("watch") {
-		s.Watch = p.Watch
-	}
-	if p.IsSet("ext") {
-		s.Ext = append([]string{}, p.Ext...)
-	}
-	if p.IsSet("delay") {
-		s.Delay = p.Delay
-	}
-	if p.IsSet("signal") {
-		s.Signal = p.Signal
-	}
-	if p.IsSet("grace") {
-		s.Grace = p.Grace
-	}
-	if p.IsSet("restart") {
-		s.Restart = p.Restart
-	}
-	if p.IsSet("ready_timeout") {
-		s.ReadyTimeout = p.ReadyTimeout
-	}
-	s.EnvFile = p.EnvFile
-	keys := make([]string, 0, len(p.Env))
-	for k := range p.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		s.Env = append(s.Env, k+"="+p.Env[k])
-	}
-	return s
-}
-
-// applyFlags lays the flags the user typed over s.
-func applyFlags(s *settings, o *options) error {
-	set := o.changed
-	if o.Target != "" {
-		s.Target, s.Args, s.Dir = o.Target, o.Args, ""
-	}
-	if set("exec") {
-		s.Exec = o.Exec
-	}
-	if set("build") {
-		s.Build = o.Build
-	}
-	if set("build-flags") {
-		flags, err := target.SplitArgs(o.BuildFlags)
-		if err != nil {
-			return badInput("--build-flags: %v", err)
-		}
-		s.BuildFlags = flags
-	}
-	if set("watch") {
-		s.Watch = o.Watch
-	}
-	if set("ext") {
-		s.Ext = append([]string{}, normaliseExts(o.Ext)...) // -e '' means every file
-	}
-	s.Ignore = append(s.Ignore, o.Ignore...)
-	if set("delay") {
-		s.Delay = o.Delay
-	}
-	if set("signal") {
-		s.Signal = o.Signal
-	}
-	if set("grace") {
-		s.Grace = o.Grace
-	}
-	if set("restart") {
-		s.Restart = o.Restart
-	}
-	if set("env-file") {
-		s.EnvFile = o.EnvFile
-	}
-	s.Env = append(s.Env, o.Env...)
-	if set("listen") {
-		s.Listen = o.Listen
-	}
-	s.Overlap = s.Overlap || o.Overlap
-	if set("ready-timeout") {
-		s.ReadyTimeout = o.ReadyTimeout
-	}
-	if set("poll") {
-		s.Poll = o.Poll
-	}
-	s.NoGitignore = s.NoGitignore || o.NoGitignore
-	s.FollowSymlinks = s.FollowSymlinks || o.FollowSymlinks
-	s.Clear = s.Clear || o.Clear
-	return nil
-}
 
 // loadConfig reads --config, or devrun.toml in the current folder if there is one.
 func loadConfig(o *options, cwd string) (*config.Config, error) {
@@ -166,7 +32,7 @@ func loadConfig(o *options, cwd string) (*config.Config, error) {
 	return cfg, nil
 }
 
-func newSession(o *options, con *console, s stdio) (*session, error) {
+func newSession(o *options, s stdio) (*session, error) {
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil, err
@@ -175,23 +41,27 @@ func newSession(o *options, con *console, s stdio) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	flags := &o.flags.Settings
+	// The file's top level, then the flags the user typed.
+	top := config.Defaults()
 	if cfg != nil {
-		// The file's console settings, unless a flag said otherwise.
-		if !o.changed("no-color") && cfg.NoColor || !o.changed("quiet") && cfg.Quiet || !o.changed("verbose") && cfg.Verbose {
-			con = newConsole(s.err, o.NoColor || cfg.NoColor, o.Quiet || cfg.Quiet, o.Verbose || cfg.Verbose)
-		}
-		o.Clear = o.Clear || cfg.Clear
+		top = cfg.Settings.Clone()
 	}
+	top.Override(flags)
+	con := newConsole(s.err, top.NoColor, top.Quiet, top.Verbose)
 
-	var all []settings
+	var all []config.Process
 	var stdinTo string
 	switch {
-	case o.Target != "" || o.Exec != "":
-		st := defaultSettings()
-		if cfg != nil {
-			st = settingsFromFile(cfg.Defaults)
+	case o.Target != "" || flags.IsSet("exec"):
+		p := top.Process
+		if o.Target != "" {
+			p.Run, p.Args = o.Target, o.Args
+			if !flags.IsSet("dir") {
+				p.Dir = "" // a TARGET typed here is relative to here, not to the file
+			}
 		}
-		all = []settings{st}
+		all = []config.Process{p}
 	case cfg != nil && len(cfg.Processes) > 0:
 		stdinTo = cfg.Processes[0].Name // typed lines go to the first process of the file
 		order, err := config.Order(cfg.Processes)
@@ -201,7 +71,9 @@ func newSession(o *options, con *console, s stdio) (*session, error) {
 		for _, name := range order {
 			for _, p := range cfg.Processes {
 				if p.Name == name {
-					all = append(all, settingsFromFile(p))
+					st := config.Settings{Process: p}
+					st.Override(flags)
+					all = append(all, st.Process)
 				}
 			}
 		}
@@ -210,26 +82,18 @@ func newSession(o *options, con *console, s stdio) (*session, error) {
 	default:
 		return nil, usageError{fmt.Errorf("no TARGET given: say what to run, e.g. devrun ./cmd/server or devrun -- node app.js")}
 	}
-	if len(all) > 1 && o.changed("listen") {
+	if len(all) > 1 && flags.IsSet("listen") {
 		return nil, usageError{fmt.Errorf("--listen with several processes: put listen = [...] in the [process.NAME] table that should hold the socket")}
-	}
-	for i := range all {
-		if err := applyFlags(&all[i], o); err != nil {
-			return nil, err
-		}
 	}
 
 	ss := &session{con: con, dir: cwd, logs: newLogRing(defaultLogLines), started: time.Now()}
 	con.tee = func(line string) { ss.logs.add("devrun", line) }
-	ss.name = o.Name
-	if ss.name == "" && cfg != nil && cfg.Name != "" {
-		ss.name = cfg.Name
-	}
+	ss.name = top.Name
 	if ss.name == "" {
 		ss.name = filepath.Base(cwd)
 	}
 	if len(all) == 1 {
-		ss.command = append([]string{all[0].Target}, all[0].Args...)
+		ss.command = append([]string{all[0].Run}, all[0].Args...)
 	} else {
 		ss.command = []string{"devrun", "--config", cfg.Path}
 		for _, st := range all {
@@ -251,7 +115,7 @@ func newSession(o *options, con *console, s stdio) (*session, error) {
 		if (stdinTo == "" && i == 0) || (stdinTo != "" && st.Name == stdinTo) {
 			in = stdinReader
 		}
-		p, err := ss.newProcess(st, about, cwd, in, s)
+		p, err := ss.newProcess(st, top.Clear, about, cwd, in, s)
 		if p != nil {
 			ss.procs = append(ss.procs, p)
 		}
@@ -267,26 +131,27 @@ func newSession(o *options, con *console, s stdio) (*session, error) {
 }
 
 // newProcess detects the target, opens its sockets and watcher and makes its runners.
-func (ss *session) newProcess(st settings, about, cwd string, stdin io.Reader, s stdio) (*process, error) {
-	t, err := target.Detect(st.Target, st.Args, target.Options{Exec: st.Exec, Build: st.Build, BuildFlags: st.BuildFlags, Dir: st.Dir})
+func (ss *session) newProcess(st config.Process, clear bool, about, cwd string, stdin io.Reader, s stdio) (*process, error) {
+	t, err := target.Detect(st.Run, st.Args, target.Options{Exec: st.Exec, Build: st.Build, BuildFlags: st.BuildFlags, Dir: st.Dir})
 	if err != nil {
 		return nil, inputError{err}
 	}
-	p := &process{name: st.Name, about: about, target: t, con: ss.con, cwd: cwd, clear: st.Clear, dependsOn: st.DependsOn,
+	p := &process{name: st.Name, about: about, target: t, con: ss.con, cwd: cwd, clear: clear, dependsOn: st.DependsOn,
 		readyTimeout: st.ReadyTimeout, ready: make(chan struct{})}
 	if p.name == "" {
 		p.name = t.Name
 	}
 
-	sig, err := parseSignal(st.Signal)
+	// The schema checked both values; what is left is this system's view of them.
+	sig, err := config.Signal(st.Signal)
 	if err != nil {
-		return p, badInput("--signal: %v", err)
+		return p, badInput("signal: %v", err)
 	}
 	policy, err := runner.ParsePolicy(st.Restart)
 	if err != nil {
-		return p, badInput("--restart: %v", err)
+		return p, badInput("restart: %v", err)
 	}
-	env, err := processEnv(st)
+	env, err := st.Environment()
 	if err != nil {
 		return p, inputError{err}
 	}
@@ -334,8 +199,9 @@ func (ss *session) newProcess(st settings, about, cwd string, stdin io.Reader, s
 }
 
 // watchOptions merges the target's defaults (Go mode watches the module's .go files) with what
-// the user said; the user's -w and -e replace the defaults, -i adds to them.
-func watchOptions(st settings, t *target.Target, con *console) watcher.Options {
+// the user said: -w and -e replace the defaults, or add to them when written +DIR or +EXT; -i
+// adds.
+func watchOptions(st config.Process, t *target.Target, con *console) watcher.Options {
 	w := watcher.Options{
 		Roots: t.WatchRoots, Exts: t.Exts, Files: t.Files,
 		Ignore:      append(append([]string(nil), t.Ignore...), st.Ignore...),
@@ -344,17 +210,17 @@ func watchOptions(st settings, t *target.Target, con *console) watcher.Options {
 		NoGitignore: st.NoGitignore, FollowSymlinks: st.FollowSymlinks,
 		Warnf: func(format string, args ...any) { con.printf(levelWarn, "", format, args...) },
 	}
-	if st.Watch != nil {
-		w.Roots = st.Watch
-	}
 	if len(w.Roots) == 0 {
 		w.Roots = []string{"."}
 	}
-	if st.Ext != nil {
-		w.Exts = st.Ext
+	if st.IsSet("watch") {
+		w.Roots = replaceOrAdd(w.Roots, st.Watch)
+	}
+	if st.IsSet("ext") {
+		w.Exts = replaceOrAdd(w.Exts, st.Ext) // -e '' means every file
 	}
 	switch {
-	case st.Delay >= 0:
+	case st.IsSet("delay"):
 		w.Delay = st.Delay
 	case t.Build != nil:
 		// A save during a build cancels it, so a burst of saves still ends in one finished
@@ -364,24 +230,13 @@ func watchOptions(st settings, t *target.Target, con *console) watcher.Options {
 	return w
 }
 
-// processEnv is --env-file then --env (later wins), checked for KEY=VALUE form.
-func processEnv(st settings) ([]string, error) {
-	var env []string
-	if st.EnvFile != "" {
-		fromFile, err := readEnvFile(st.EnvFile)
-		if err != nil {
-			return nil, err
-		}
-		env = append(env, fromFile...)
+// replaceOrAdd is given in place of defaults, or added to them when every item is +ITEM.
+func replaceOrAdd(defaults, given []string) []string {
+	items, replace := config.SplitAdding(given)
+	if replace || len(items) == 0 {
+		return items
 	}
-	for _, kv := range st.Env {
-		checked, err := parseEnvAssignment(kv)
-		if err != nil {
-			return nil, fmt.Errorf("--env: %v", err)
-		}
-		env = append(env, checked)
-	}
-	return env, nil
+	return append(slices.Clone(defaults), items...)
 }
 
 // outputs decides where a child's stdout and stderr go. A lone process on a terminal writes to

@@ -43,11 +43,11 @@ type session struct {
 }
 
 func supervise(ctx context.Context, o *options, s stdio) error {
-	con := newConsole(s.err, o.NoColor, o.Quiet, o.Verbose)
-	ss, err := newSession(o, con, s)
+	ss, err := newSession(o, s)
 	if err != nil {
 		return err
 	}
+	con := ss.con
 	defer ss.cleanup()
 
 	runCtx, stop := context.WithCancel(ctx)

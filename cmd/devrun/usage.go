@@ -46,9 +46,8 @@ Settings can also live in devrun.toml (see the README); flags override the file.
 `
 
 func printUsage(w io.Writer) {
-	o := options{Delay: -1}
-	fs := newFlagSet(&o)
+	fs := newOptions().flags.FlagSet
 	fmt.Fprint(w, usageHead)
-	fmt.Fprint(w, strings.TrimRight(fs.FlagUsagesWrapped(100), "\n")+"\n")
+	fmt.Fprint(w, strings.TrimRight(fs.FlagUsagesWrapped(80), "\n")+"\n")
 	fmt.Fprint(w, usageTail)
 }

@@ -22,7 +22,7 @@ func TestLoadFullExample(t *testing.T) {
 	if cfg.Path != path || cfg.Dir != dir {
 		t.Errorf("Path, Dir = %s, %s; want %s, %s", cfg.Path, cfg.Dir, path, dir)
 	}
-	if cfg.Name != "shop" || !cfg.Clear || cfg.NoColor || cfg.Quiet || !cfg.Verbose {
+	if cfg.Settings.Name != "shop" || !cfg.Clear || cfg.NoColor || cfg.Quiet || !cfg.Verbose {
 		t.Errorf("top level = name %q clear %v no_color %v quiet %v verbose %v", cfg.Name, cfg.Clear, cfg.NoColor, cfg.Quiet, cfg.Verbose)
 	}
 	if !cfg.Set["no_color"] || cfg.Set["quiet"] {
@@ -46,7 +46,7 @@ func TestLoadFullExample(t *testing.T) {
 			Watch: []string{filepath.Join(dir, "cmd/web"), filepath.Join(dir, "internal")},
 			Ext:   []string{"go", "tmpl"}, Ignore: []string{"**/*.gen.go"},
 			Delay: 150 * time.Millisecond, Signal: "SIGTERM", Grace: 3 * time.Second, Restart: "always",
-			Env:     map[string]string{"APP_ENV": "dev", "LOG_LEVEL": "info", "PORT": "8080"},
+			Env:     []string{"APP_ENV=dev", "LOG_LEVEL=info", "PORT=8080"},
 			EnvFile: envFile,
 			Listen:  []string{"http=127.0.0.1:8080", "admin=" + filepath.Join(dir, "run/admin.sock")},
 			Overlap: true, ReadyTimeout: 20 * time.Second, Scale: 1, DependsOn: []string{"worker"}, Dir: dir,
@@ -55,16 +55,17 @@ func TestLoadFullExample(t *testing.T) {
 		{
 			Name: "worker", Run: "./cmd/worker", Ignore: []string{"**/*.gen.go"},
 			Delay: 0, Signal: "SIGINT", Grace: 10 * time.Second, Restart: "on-crash",
-			Env:     map[string]string{"APP_ENV": "dev", "LOG_LEVEL": "debug"},
-			EnvFile: envFile, Scale: 2, Dir: dir,
+			Env:     []string{"APP_ENV=dev", "LOG_LEVEL=debug"},
+			EnvFile: envFile, Scale: 2, Dir: dir, ReadyTimeout: 10 * time.Second,
 			Set: withSet("run", "scale", "restart"),
 		},
 		{
 			Name: "front", Exec: "npm run dev", Build: "npm ci && npm run build",
 			Watch: []string{filepath.Join(dir, "frontend/src")}, Ext: []string{"js", "jsx", "css"},
 			Ignore: []string{"**/*.gen.go"}, Delay: 150 * time.Millisecond, Signal: "SIGTERM", Grace: 3 * time.Second,
-			Env:     map[string]string{"APP_ENV": "dev", "LOG_LEVEL": "debug", "NODE_ENV": "development"},
+			Env:     []string{"APP_ENV=dev", "LOG_LEVEL=debug", "NODE_ENV=development"},
 			EnvFile: envFile, Poll: 500 * time.Millisecond, NoGitignore: true, Scale: 1,
+			Restart: "on-crash", ReadyTimeout: 10 * time.Second,
 			DependsOn: []string{"web"}, Dir: filepath.Join(dir, "frontend"),
 			Set: withSet("dir", "exec", "build", "watch", "ext", "poll", "no_gitignore", "depends_on"),
 		},
@@ -121,8 +122,9 @@ func TestLoadSingleTopLevelProcess(t *testing.T) {
 		!slices.Equal(p.Watch, []string{filepath.Join(dir, "internal")}) || p.Dir != dir || p.Scale != 1 || !p.IsSet("delay") {
 		t.Errorf("process = %+v", p)
 	}
-	if !reflect.DeepEqual(p, cfg.Defaults) {
-		t.Errorf("the lone process differs from Defaults:\n%+v\n%+v", p, cfg.Defaults)
+	p.Set = cfg.Process.Set
+	if !reflect.DeepEqual(p, cfg.Process) {
+		t.Errorf("the lone process differs from the top level:\n%+v\n%+v", p, cfg.Process)
 	}
 }
 
@@ -133,10 +135,10 @@ func TestLoadDefaultsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Processes) != 0 || !slices.Equal(cfg.Defaults.Ext, []string{"go", "tmpl"}) || cfg.Defaults.Restart != "never" {
+	if len(cfg.Processes) != 0 || !slices.Equal(cfg.Process.Ext, []string{"go", "tmpl"}) || cfg.Process.Restart != "never" {
 		t.Errorf("cfg = %+v", cfg)
 	}
-	if cfg.Defaults.IsSet("delay") {
+	if cfg.Process.IsSet("delay") {
 		t.Errorf("delay reported as set")
 	}
 }

@@ -4,15 +4,11 @@ import (
 	"cmp"
 	"errors"
 	"maps"
-	"regexp"
+	"reflect"
 	"slices"
 
 	"github.com/BurntSushi/toml"
 )
-
-// processName is the form of a process name: it is typed in `devrun send -p NAME` and `rs NAME`
-// and printed as an output prefix.
-var processName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // parse reads the text of a config file; file is its name for messages, dir its absolute folder.
 func parse(file, dir, src string) (*Config, error) {
@@ -26,54 +22,36 @@ func parse(file, dir, src string) (*Config, error) {
 		return nil, &Error{File: file, Msg: err.Error()}
 	}
 	l := &loader{file: file, lines: indexKeys(src)}
-	cfg := &Config{Path: file, Dir: dir, Set: map[string]bool{}}
+	cfg := &Config{Path: file, Dir: dir}
 
 	defaults := map[string]entry{}
+	top := Defaults()
+	top.Set = map[string]bool{}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		v, key := raw[k], []string{k}
-		switch _, isProcessKey := processKeys[k]; {
+		f := FieldByKey(k)
+		switch {
 		case k == "process":
-		case isProcessKey && k == "depends_on":
+		case f != nil && k == "depends_on":
 			l.fail(key, "depends_on belongs in a [process.NAME] table")
-		case isProcessKey:
+		case f != nil && !f.Top:
 			defaults[k] = entry{v, key}
-		case topOnlyKeys[k] == kindBool && k != "name":
-			if b, ok := l.boolean(entry{v, key}); ok {
-				cfg.Set[k] = true
-				switch k {
-				case "clear":
-					cfg.Clear = b
-				case "no_color":
-					cfg.NoColor = b
-				case "quiet":
-					cfg.Quiet = b
-				case "verbose":
-					cfg.Verbose = b
-				}
-			}
-		case k == "name":
-			if s, ok := l.str(entry{v, key}); ok {
-				if !processName.MatchString(s) {
-					l.fail(key, "%q: a name may hold letters, digits, _ . and - only", s)
-				}
-				cfg.Name, cfg.Set[k] = s, true
+		case f != nil:
+			if val, ok := l.value(f, entry{v, key}, dir); ok {
+				f.value(&top).Set(reflect.ValueOf(val))
+				top.Set[k] = true
 			}
 		default:
-			l.fail(key, "unknown key%s", suggestKey(k, processKeys, topOnlyKeys, map[string]valueKind{"process": 0}))
+			l.fail(key, "unknown key%s", suggestKey(k, true))
 		}
 	}
-	if cfg.Quiet && cfg.Verbose {
+	if top.Quiet && top.Verbose {
 		l.fail([]string{"verbose"}, "quiet and verbose are both set")
 	}
-
-	// env merges variable by variable; the other keys replace the default as a whole.
-	topEnv := defaults["env"]
-	delete(defaults, "env")
-	cfg.Defaults = l.process("", defaults, dir, dir, nil)
-	if topEnv.val != nil {
-		l.env(topEnv, &cfg.Defaults)
-		cfg.Defaults.Set["env"] = true
-	}
+	topSet := top.Set
+	top.Process = l.process("", defaults, dir, dir)
+	maps.Copy(top.Process.Set, topSet)
+	cfg.Settings = top
 
 	tables := l.processTables(raw["process"], md)
 	if len(tables) > 0 {
@@ -81,20 +59,21 @@ func parse(file, dir, src string) (*Config, error) {
 			l.fail(e.key, "run at the top level and [process.NAME] tables: move it into a process table (top-level keys are defaults for every process)")
 		}
 	} else if _, hasRun := defaults["run"]; hasRun || defaults["exec"].val != nil {
-		cfg.Processes = []Process{cfg.Defaults}
+		cfg.Processes = []Process{cfg.Process}
+		cfg.Processes[0].Set = maps.Clone(cfg.Process.Set)
+		for _, f := range Fields() {
+			if f.Top {
+				delete(cfg.Processes[0].Set, f.Key)
+			}
+		}
 	}
 	var origins []map[string][]string
 	for _, t := range tables {
 		merged := maps.Clone(defaults)
 		maps.Copy(merged, t.entries)
-		envEntry, hasEnv := merged["env"]
-		delete(merged, "env")
-		p := l.process(t.name, merged, dir, cfg.Defaults.Dir, cfg.Defaults.Env)
-		if hasEnv {
-			l.env(envEntry, &p)
-		}
-		if topEnv.val != nil || hasEnv {
-			p.Set["env"] = true
+		p := l.process(t.name, merged, dir, cfg.Process.Dir)
+		if _, both := t.entries["env"]; both && defaults["env"].val != nil {
+			p.Env = mergeEnv(cfg.Process.Env, p.Env) // env merges variable by variable
 		}
 		if p.Run == "" && p.Exec == "" && !t.runAlias {
 			l.fail([]string{"process", t.name}, "no run: say what to run (run = \"./cmd/%s\", a script or a command)", t.name)
@@ -158,15 +137,15 @@ func (l *loader) processTables(v any, md toml.MetaData) []processTable {
 			l.fail(key, "want a table ([process.%s]), got %s", name, typeName(all[name]))
 			continue
 		}
-		if !processName.MatchString(name) {
-			l.fail(key, "%q: a process name may hold letters, digits, _ . and - only, and starts with a letter or digit", name)
+		if _, err := parseProcessName(name, ""); err != nil {
+			l.fail(key, "%v", err)
 		}
 		t := processTable{name: name, entries: map[string]entry{}}
 		for k, v := range table {
 			keyPath := []string{"process", name, k}
-			if _, ok := processKeys[k]; !ok {
-				hint := suggestKey(k, processKeys)
-				if _, top := topOnlyKeys[k]; top {
+			if f := FieldByKey(k); f == nil || f.Top {
+				hint := suggestKey(k, false)
+				if f != nil {
 					hint = " (" + k + " is a top-level setting of devrun, not of a process)"
 				}
 				l.fail(keyPath, "unknown key%s", hint)

@@ -2,12 +2,8 @@
 
 package config
 
-import (
-	"errors"
-	"syscall"
-)
+import "syscall"
 
-// ParseSignal is Unix-only: devrun stops children with process-group signals.
-func ParseSignal(name string) (syscall.Signal, error) {
-	return 0, errors.New("signals are supported on Unix systems only")
-}
+// signalNumber knows no signals: devrun stops children with process-group signals, which
+// only Unix has.
+func signalNumber(string) (syscall.Signal, bool) { return 0, false }

@@ -2,11 +2,7 @@
 
 package config
 
-import (
-	"fmt"
-	"strings"
-	"syscall"
-)
+import "syscall"
 
 var signalsByName = map[string]syscall.Signal{
 	"SIGTERM": syscall.SIGTERM, "SIGINT": syscall.SIGINT, "SIGHUP": syscall.SIGHUP,
@@ -15,14 +11,7 @@ var signalsByName = map[string]syscall.Signal{
 	"SIGWINCH": syscall.SIGWINCH,
 }
 
-// ParseSignal reads a signal name as the file and --signal take it: "SIGTERM", "TERM", "term".
-func ParseSignal(name string) (syscall.Signal, error) {
-	n := strings.ToUpper(strings.TrimSpace(name))
-	if !strings.HasPrefix(n, "SIG") {
-		n = "SIG" + n
-	}
-	if s, ok := signalsByName[n]; ok {
-		return s, nil
-	}
-	return 0, fmt.Errorf("%q is not a signal devrun can send (%s)", name, strings.Join(signalNames, ", "))
+func signalNumber(name string) (syscall.Signal, bool) {
+	sig, ok := signalsByName[name]
+	return sig, ok
 }

@@ -2,8 +2,12 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/devrun-dev/devrun/childrpc"
 )
 
 // checkDependencies reports depends_on entries naming no process, and dependency cycles.
@@ -123,12 +127,12 @@ func Order(procs []Process) ([]string, error) {
 func (l *loader) checkListenConflicts(procs []Process, origins []map[string][]string) {
 	type owner struct {
 		proc int
-		addr listenAddr
+		addr childrpc.ListenSpec
 	}
 	var owners []owner
 	for i, p := range procs {
 		for _, spec := range p.Listen {
-			a, err := parseListen(spec, "/") // already absolute when read
+			a, err := childrpc.ParseListenSpec(spec) // already checked and made absolute when read
 			if err != nil {
 				continue // reported when read
 			}
@@ -139,11 +143,11 @@ func (l *loader) checkListenConflicts(procs []Process, origins []map[string][]st
 				key, otherKey := origins[i]["listen"], origins[o.proc]["listen"]
 				switch {
 				case o.proc == i:
-					l.fail(key, "%s is listed twice", a.spec())
+					l.fail(key, "%s is listed twice", a.String())
 				case slices.Equal(key, otherKey):
-					l.fail(key, "every process would listen on %s: put listen in the [process.NAME] table of the one that serves it", a.spec())
+					l.fail(key, "every process would listen on %s: put listen in the [process.NAME] table of the one that serves it", a.String())
 				default:
-					l.fail(key, "%s is already taken by process %s (%s, line %d)", a.spec(), procs[o.proc].Name, dotted(otherKey), l.lines.line(otherKey))
+					l.fail(key, "%s is already taken by process %s (%s, line %d)", a.String(), procs[o.proc].Name, dotted(otherKey), l.lines.line(otherKey))
 				}
 			}
 			owners = append(owners, owner{i, a})
@@ -153,11 +157,13 @@ func (l *loader) checkListenConflicts(procs []Process, origins []map[string][]st
 
 // sameAddress reports whether two sockets cannot both be bound: the same unix path, or the same
 // TCP port where the hosts are equal or either is every address. Port 0 picks a free port.
-func sameAddress(a, b listenAddr) bool {
-	if a.unix || b.unix {
-		return a.unix && b.unix && a.host == b.host
+func sameAddress(a, b childrpc.ListenSpec) bool {
+	if a.Network == "unix" || b.Network == "unix" {
+		return a.Network == b.Network && filepath.Clean(a.Address) == filepath.Clean(b.Address)
 	}
-	if a.port != b.port || a.port == "0" {
+	ahost, aport, _ := net.SplitHostPort(a.Address)
+	bhost, bport, _ := net.SplitHostPort(b.Address)
+	if aport != bport || aport == "0" {
 		return false
 	}
 	wildcard := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
@@ -167,5 +173,5 @@ func sameAddress(a, b listenAddr) bool {
 		}
 		return h
 	}
-	return wildcard(a.host) || wildcard(b.host) || norm(a.host) == norm(b.host)
+	return wildcard(ahost) || wildcard(bhost) || norm(ahost) == norm(bhost)
 }
