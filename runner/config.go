@@ -50,8 +50,9 @@ type Config struct {
 }
 
 const (
-	defaultGrace        = 5 * time.Second
-	defaultReadyTimeout = 10 * time.Second
+	// DefaultGrace and DefaultReadyTimeout are what zero values of Config mean.
+	DefaultGrace        = 5 * time.Second
+	DefaultReadyTimeout = 10 * time.Second
 )
 
 // Environment names of the child protocol (DESIGN.md, "The child channel").
@@ -108,10 +109,10 @@ func New(cfg Config) (*Runner, error) {
 		cfg.Signal = syscall.SIGTERM
 	}
 	if cfg.Grace == 0 {
-		cfg.Grace = defaultGrace
+		cfg.Grace = DefaultGrace
 	}
 	if cfg.ReadyTimeout == 0 {
-		cfg.ReadyTimeout = defaultReadyTimeout
+		cfg.ReadyTimeout = DefaultReadyTimeout
 	}
 	if cfg.Name == "" {
 		cfg.Name = filepath.Base(cfg.Command[0])

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/devrun-dev/devrun/runner"
+	"github.com/devrun-dev/devrun/watcher"
 )
 
 // Settings is everything devrun can be told, by its flags or by devrun.toml: the settings of
@@ -43,16 +46,16 @@ type Process struct {
 	Ignore         []string      `key:"ignore" short:"i" kind:"globs" help:"ignore paths matching this glob (dir/ ignores a folder); adds to the defaults"`
 	Delay          time.Duration `key:"delay" short:"d" kind:"duration" help:"quiet time after a change, e.g. 100ms or 1.5 (seconds); default 22ms, 10ms with a build"`
 	Signal         string        `key:"signal" short:"s" kind:"signal" def:"SIGTERM" help:"signal that asks the program to stop"`
-	Grace          time.Duration `key:"grace" kind:"duration" def:"5s" help:"time the program gets to stop before it is killed"`
+	Grace          time.Duration `key:"grace" kind:"duration" help:"time the program gets to stop before it is killed"`
 	Restart        string        `key:"restart" kind:"restart" def:"on-crash" help:"when the program exits by itself: on-crash, always or never"`
 	Env            []string      `key:"env" kind:"env" help:"set KEY=VALUE in the program's environment"`
 	EnvFile        string        `key:"env_file" kind:"file" help:"read KEY=VALUE lines from this file into the program's environment"`
 	Listen         []string      `key:"listen" kind:"listen" help:"hold this listening socket across restarts: [name=]host:port or a unix socket path"`
 	Overlap        bool          `key:"overlap" kind:"bool" help:"start the new program first; stop the old one when the new one is ready"`
-	ReadyTimeout   time.Duration `key:"ready_timeout" kind:"duration" def:"10s" help:"how long a new program has to become ready (--overlap, depends_on)"`
+	ReadyTimeout   time.Duration `key:"ready_timeout" kind:"duration" help:"how long a new program has to become ready (--overlap, depends_on)"`
 	Scale          int           `key:"scale" kind:"count" def:"1" help:"how many instances of the program to run"`
 	Dir            string        `key:"dir" kind:"dir" help:"the program's working folder (default: the current folder, or the file's)"`
-	Poll           time.Duration `key:"poll" kind:"duration" noopt:"500ms" help:"poll the file system at this interval instead of using events (--poll: 500ms)"`
+	Poll           time.Duration `key:"poll" kind:"duration" help:"poll the file system at this interval instead of using events (--poll: 500ms)"`
 	NoGitignore    bool          `key:"no_gitignore" kind:"bool" help:"do not honour .gitignore files"`
 	FollowSymlinks bool          `key:"follow_symlinks" kind:"bool" help:"watch inside symlinked folders (loops are detected)"`
 
@@ -65,6 +68,12 @@ type Process struct {
 
 // IsSet reports whether key ("delay", "build_flags"...) was given for this process.
 func (p *Process) IsSet(key string) bool { return p.Set[key] }
+
+// libraryDefaults are the defaults that the packages applying them own.
+var libraryDefaults = map[string]string{
+	"grace":         runner.DefaultGrace.String(),
+	"ready_timeout": runner.DefaultReadyTimeout.String(),
+}
 
 // Field is one setting of the schema.
 type Field struct {
@@ -114,6 +123,12 @@ var Fields = sync.OnceValue(func() []*Field {
 			}
 			f := &Field{Key: key, Short: sf.Tag.Get("short"), Kind: k, Def: sf.Tag.Get("def"),
 				NoOpt: sf.Tag.Get("noopt"), Help: sf.Tag.Get("help"), Top: top, index: []int{i}}
+			if def, ok := libraryDefaults[key]; ok {
+				f.Def = def
+			}
+			if key == "poll" {
+				f.NoOpt = watcher.DefaultPollInterval.String()
+			}
 			if sf.Tag.Get("flag") != "-" {
 				f.Flag = strings.ReplaceAll(key, "_", "-")
 			}
