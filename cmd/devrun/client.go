@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
+	"github.com/devrun-dev/devrun/internal/config"
 	"github.com/spf13/pflag"
 )
 
@@ -27,16 +29,34 @@ func subFlags(name, usage string, s stdio) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("devrun "+name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(s.out, "Usage: devrun %s %s\n%s", name, usage, fs.FlagUsages())
+		fmt.Fprintf(s.out, "Usage: devrun %s %s\n%s", name, usage, fs.FlagUsagesWrapped(80))
+	}
+	if captureFlags != nil {
+		captureFlags(fs)
 	}
 	return fs
+}
+
+// nameFlag is -n NAME, the devrun to talk to, on every client subcommand.
+func nameFlag(fs *pflag.FlagSet) *string {
+	return fs.StringP("name", "n", "", "the devrun to talk to (default: the only one running)")
+}
+
+// oneName is the devrun named by -n or by the one positional NAME.
+func oneName(fs *pflag.FlagSet, flag string) (string, error) {
+	switch {
+	case fs.NArg() > 1 || fs.NArg() == 1 && flag != "" && fs.Arg(0) != flag:
+		return "", usageError{fmt.Errorf("%s: want at most one NAME", strings.TrimPrefix(fs.Name(), "devrun "))}
+	case fs.NArg() == 1:
+		return fs.Arg(0), nil
+	}
+	return flag, nil
 }
 
 func parseSub(fs *pflag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fs.Usage()
-			return exitCodeError(0)
+			return exitCodeError(0) // pflag has printed the usage
 		}
 		return usageError{fmt.Errorf("%s: %v", fs.Name(), err)}
 	}
@@ -54,14 +74,25 @@ func dial(ctx context.Context, name string, handlers map[string]childrpc.Handler
 }
 
 func cmdLs(ctx context.Context, args []string, s stdio) error {
-	fs := subFlags("ls", "[--json]", s)
+	fs := subFlags("ls", "[-n NAME] [--json]", s)
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
+	name := nameFlag(fs)
 	if err := parseSub(fs, args); err != nil {
+		return err
+	}
+	only, err := oneName(fs, *name)
+	if err != nil {
 		return err
 	}
 	list, err := childrpc.Instances(ctx)
 	if err != nil {
 		return err
+	}
+	if only != "" {
+		list = slices.DeleteFunc(list, func(in childrpc.Info) bool { return in.Name != only })
+		if len(list) == 0 {
+			return fmt.Errorf("no devrun named %q is running", only)
+		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	if *asJSON {
@@ -126,7 +157,7 @@ func printTable(w io.Writer, list []childrpc.Info, now time.Time) {
 
 func cmdSend(ctx context.Context, args []string, s stdio) error {
 	fs := subFlags("send", "[-n NAME] [-p PROCESS] [--instance N|all] [--timeout 10s] [--raw] METHOD [JSON|-]", s)
-	name := fs.StringP("name", "n", "", "the devrun to talk to (default: the only one running)")
+	name := nameFlag(fs)
 	process := fs.StringP("process", "p", "", "the process to call, with several in one devrun")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up after this long")
 	instance := fs.String("instance", "", `with a scaled process: the instance number, or "all" for a list of every instance's reply`)
@@ -166,8 +197,16 @@ func cmdSend(ctx context.Context, args []string, s stdio) error {
 	if *instance != "" {
 		req.Instance, _ = json.Marshal(*instance)
 	}
+	stopHint := hintIfSilent(ctx, *name, *process, s)
 	err = conn.Call(ctx, "devrun.call", req, &result)
+	stopHint()
 	if err != nil {
+		var rpcErr *childrpc.Error
+		if errors.As(err, &rpcErr) && rpcErr.Code == childrpc.CodeMethodNotFound {
+			fmt.Fprintf(s.err, "devrun: %s: %s (code %d)\n", method, rpcErr.Message, rpcErr.Code)
+			fmt.Fprintln(s.err, "devrun: "+knownMethods(ctx, *name, *process, method))
+			return exitCodeError(1)
+		}
 		return sendError(method, *timeout, err, s)
 	}
 	if *raw {
@@ -198,17 +237,19 @@ func sendError(method string, timeout time.Duration, err error, s stdio) error {
 
 // controlCall is restart and stop: one call, its name optional.
 func controlCall(ctx context.Context, cmd, method string, args []string, s stdio) error {
-	fs := subFlags(cmd, "[NAME]", s)
+	fs := subFlags(cmd, "[-n NAME | NAME] [-p PROCESS]", s)
+	name := nameFlag(fs)
 	process := fs.StringP("process", "p", "", "only this process (restart)")
 	if err := parseSub(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 1 {
-		return usageError{fmt.Errorf("%s: want at most one NAME", cmd)}
+	target, err := oneName(fs, *name)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, err := dial(ctx, fs.Arg(0), nil)
+	conn, err := dial(ctx, target, nil)
 	if err != nil {
 		return err
 	}
@@ -233,10 +274,15 @@ func cmdStop(ctx context.Context, args []string, s stdio) error {
 }
 
 func cmdLogs(ctx context.Context, args []string, s stdio) error {
-	fs := subFlags("logs", "[NAME] [-n LINES] [-f]", s)
-	lines := fs.IntP("lines", "n", 100, "how many of the last lines")
+	fs := subFlags("logs", "[-n NAME | NAME] [-l LINES] [-f]", s)
+	name := nameFlag(fs)
+	lines := fs.IntP("lines", "l", 100, "how many of the last lines")
 	follow := fs.BoolP("follow", "f", false, "keep printing new lines until Ctrl-C")
 	if err := parseSub(fs, args); err != nil {
+		return err
+	}
+	target, err := oneName(fs, *name)
+	if err != nil {
 		return err
 	}
 	printLine := func(l logLine) {
@@ -259,7 +305,7 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 			return nil, nil
 		},
 	}
-	conn, err := dial(ctx, fs.Arg(0), handlers)
+	conn, err := dial(ctx, target, handlers)
 	if err != nil {
 		return err
 	}
@@ -284,4 +330,56 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 			return nil
 		}
 	}
+}
+
+// processInfo finds the process a send goes to, as devrun.info describes it.
+func processInfo(ctx context.Context, name, process string) (childrpc.ProcessInfo, bool) {
+	list, err := childrpc.Instances(ctx)
+	if err != nil {
+		return childrpc.ProcessInfo{}, false
+	}
+	for _, in := range list {
+		if name != "" && in.Name != name || name == "" && len(list) > 1 {
+			continue
+		}
+		for _, p := range in.Processes {
+			if process == "" || p.Name == process {
+				return p, true
+			}
+		}
+	}
+	return childrpc.ProcessInfo{}, false
+}
+
+// knownMethods says what the program can be sent instead, with the nearest to a typo first.
+func knownMethods(ctx context.Context, name, process, method string) string {
+	p, ok := processInfo(ctx, name, process)
+	switch {
+	case !ok:
+		return "could not ask devrun for the program's methods"
+	case len(p.Methods) == 0:
+		return "the program announced no methods: " + noChannelHint
+	}
+	hint := ""
+	if c, ok := config.Closest(method, p.Methods); ok {
+		hint = fmt.Sprintf("did you mean %q? ", c)
+	}
+	return hint + "the program's methods: " + strings.Join(p.Methods, ", ")
+}
+
+// noChannelHint is said when a program never said hello on the devrun channel.
+const noChannelHint = "it may not use the devrun channel (see the README, \"Talking to your program\")"
+
+// sendHintAfter is how long a send waits before saying why it may never be answered.
+const sendHintAfter = time.Second
+
+// hintIfSilent prints one line if no answer has come after sendHintAfter and the program never
+// announced any methods. The returned func stops it.
+func hintIfSilent(ctx context.Context, name, process string, s stdio) (stop func()) {
+	t := time.AfterFunc(sendHintAfter, func() {
+		if p, ok := processInfo(ctx, name, process); ok && len(p.Methods) == 0 {
+			fmt.Fprintln(s.err, "devrun: still waiting; the program announced no methods: "+noChannelHint)
+		}
+	})
+	return func() { t.Stop() }
 }

@@ -101,8 +101,34 @@ func TestControlCommands(t *testing.T) {
 		t.Fatalf("completion of methods: %q", out)
 	}
 	for _, shell := range []string{"bash", "zsh", "fish"} {
-		if out, _, code := client(t, "", "completion", shell); code != 0 || !strings.Contains(out, "__complete instances") {
+		if out, _, code := client(t, "", "completion", shell); code != 0 || !strings.Contains(out, "__complete instances") || !strings.Contains(out, "__complete flags") {
 			t.Fatalf("completion %s: code %d, %q", shell, code, out)
+		}
+	}
+	// ... and the schema for flags and their values.
+	if out, _, _ := client(t, "", "__complete", "flags", ""); !strings.Contains(out, "--watch\n-w\n") || !strings.Contains(out, "--follow-symlinks\n") {
+		t.Fatalf("completion of flags: %q", out)
+	}
+	if out, _, _ := client(t, "", "__complete", "values", "", "--signal"); !strings.Contains(out, "SIGTERM\nSIGINT\n") {
+		t.Fatalf("completion of --signal: %q", out)
+	}
+	if _, _, code := client(t, "", "__complete", "values", "", "--config"); code != 3 {
+		t.Fatalf("completion of --config: code %d, want 3 (file names)", code)
+	}
+	if out, _, _ := client(t, "", "__complete", "values", "logs", "-n"); out != "alpha\nbeta\n" {
+		t.Fatalf("completion of logs -n: %q", out)
+	}
+	// -n NAME means the devrun on every client subcommand, and -h prints the usage once.
+	if out, _, code := client(t, "", "ls", "-n", "beta"); code != 0 || strings.Contains(out, "alpha") || !strings.Contains(out, "beta") {
+		t.Fatalf("ls -n beta: code %d\n%s", code, out)
+	}
+	for _, sub := range []string{"ls", "send", "logs", "restart", "stop"} {
+		out, _, code := client(t, "", sub, "-h")
+		if code != 0 || strings.Count(out, "Usage:") != 1 || !strings.Contains(out, "-n, --name") {
+			t.Fatalf("%s -h: code %d\n%s", sub, code, out)
+		}
+		if again, _, _ := client(t, "", "help", sub); again != out {
+			t.Fatalf("help %s differs from %s -h:\n%s", sub, sub, again)
 		}
 	}
 
@@ -119,8 +145,12 @@ func TestControlCommands(t *testing.T) {
 	if _, errOut, code := client(t, "", "send", "-n", "alpha", "fail"); code != 1 || strings.TrimSpace(errOut) != "devrun: fail: it failed on purpose (code -32000)" {
 		t.Fatalf("send fail: code %d, %q", code, errOut)
 	}
-	if _, errOut, code := client(t, "", "send", "-n", "alpha", "nosuch"); code != 1 || !strings.Contains(errOut, "(code -32601)") {
+	if _, errOut, code := client(t, "", "send", "-n", "alpha", "nosuch"); code != 1 || !strings.Contains(errOut, "(code -32601)") ||
+		!strings.Contains(errOut, "the program's methods: echo, fail, ping, say, slow") {
 		t.Fatalf("send nosuch: code %d, %q", code, errOut)
+	}
+	if _, errOut, _ := client(t, "", "send", "-n", "alpha", "pnig"); !strings.Contains(errOut, `did you mean "ping"?`) {
+		t.Fatalf("send pnig: %q", errOut)
 	}
 	if _, errOut, code := client(t, "", "send", "-n", "alpha", "--timeout", "3s", "slow"); code != 1 || !strings.Contains(errOut, "no answer within 3s") {
 		t.Fatalf("send slow: code %d, %q", code, errOut)
@@ -138,7 +168,7 @@ func TestControlCommands(t *testing.T) {
 	// logs: the child's output and devrun's own lines, then following.
 	client(t, "", "send", "-n", "alpha", "say", `{"text":"line before"}`)
 	alpha.stderr.waitFor(t, "line before")
-	if out, _, _ := client(t, "", "logs", "alpha", "-n", "50"); !strings.Contains(out, "line before") || !strings.Contains(out, "[devrun]") {
+	if out, _, _ := client(t, "", "logs", "-n", "alpha", "--lines", "50"); !strings.Contains(out, "line before") || !strings.Contains(out, "[devrun]") {
 		t.Fatalf("logs:\n%s", out)
 	}
 	follow := exec.Command(os.Args[0], "logs", "alpha", "-f")
@@ -155,12 +185,12 @@ func TestControlCommands(t *testing.T) {
 	followOut.waitFor(t, "line after")
 
 	// restart and stop.
-	if _, _, code := client(t, "", "restart", "alpha"); code != 0 {
+	if _, _, code := client(t, "", "restart", "-n", "alpha"); code != 0 {
 		t.Fatalf("restart: code %d", code)
 	}
 	rep.next(t, "stop "+alphaPID)
 	rep.next(t, "start")
-	if _, _, code := client(t, "", "stop", "beta"); code != 0 {
+	if _, _, code := client(t, "", "stop", "-n", "beta"); code != 0 {
 		t.Fatalf("stop: code %d", code)
 	}
 	if code := beta.wait(t); code != 0 {

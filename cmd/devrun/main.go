@@ -8,6 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"sort"
+	"strings"
+
+	"github.com/devrun-dev/devrun/internal/config"
 
 	"github.com/devrun-dev/devrun/runner"
 )
@@ -66,6 +71,9 @@ func Run(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return err
 	}
+	if hint := mistypedSubcommand(o.Target); hint != "" {
+		return usageError{fmt.Errorf("%s is not a file, a command on PATH or a subcommand (did you mean devrun %s?)", o.Target, hint)}
+	}
 	switch {
 	case o.Help:
 		printUsage(s.out)
@@ -79,12 +87,59 @@ func Run(ctx context.Context, args []string, s stdio) error {
 
 // subcommands take the first word; `devrun -- ls` runs a program named ls instead.
 var subcommands = map[string]func(ctx context.Context, args []string, s stdio) error{
-	"help": func(_ context.Context, _ []string, s stdio) error {
-		printUsage(s.out)
-		return nil
-	},
 	"version": func(_ context.Context, _ []string, s stdio) error {
 		fmt.Fprintln(s.out, "devrun", version)
 		return nil
 	},
+}
+
+func init() { subcommands["help"] = cmdHelp }
+
+// cmdHelp is devrun's usage, or with a word, that subcommand's.
+func cmdHelp(ctx context.Context, args []string, s stdio) error {
+	if len(args) > 0 {
+		if sub, ok := subcommands[args[0]]; ok && args[0] != "help" {
+			return sub(ctx, []string{"-h"}, s)
+		}
+		return usageError{fmt.Errorf("help: no subcommand %q%s", args[0], suggestSubcommand(args[0]))}
+	}
+	printUsage(s.out)
+	return nil
+}
+
+// mistypedSubcommand is the subcommand a TARGET that exists nowhere was probably meant to be
+// (devrun sned stats), or "".
+func mistypedSubcommand(target string) string {
+	if target == "" || strings.ContainsAny(target, "/.") {
+		return ""
+	}
+	if _, err := os.Stat(target); err == nil {
+		return ""
+	}
+	if _, err := exec.LookPath(target); err == nil {
+		return ""
+	}
+	if c, ok := config.Closest(target, subcommandNames()); ok {
+		return c
+	}
+	return ""
+}
+
+func suggestSubcommand(word string) string {
+	if c, ok := config.Closest(word, subcommandNames()); ok {
+		return fmt.Sprintf(" (did you mean %q?)", c)
+	}
+	return ""
+}
+
+// subcommandNames are the subcommands a user types (not the hidden __complete).
+func subcommandNames() []string {
+	var names []string
+	for name := range subcommands {
+		if !strings.HasPrefix(name, "_") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }

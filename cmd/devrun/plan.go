@@ -213,12 +213,17 @@ func watchOptions(st config.Process, t *target.Target, con *console) watcher.Opt
 	if len(w.Roots) == 0 {
 		w.Roots = []string{"."}
 	}
+	var namedExts, namedRoots []string
 	if st.IsSet("watch") {
 		w.Roots = replaceOrAdd(w.Roots, st.Watch)
+		namedRoots, _ = config.SplitAdding(st.Watch)
 	}
 	if st.IsSet("ext") {
 		w.Exts = replaceOrAdd(w.Exts, st.Ext) // -e '' means every file
+		namedExts, _ = config.SplitAdding(st.Ext)
 	}
+	// What the user named beats a built-in ignore; their own -i still applies.
+	w.Ignore = append(t.IgnoreUnlessNamed(namedExts, namedRoots), st.Ignore...)
 	switch {
 	case st.IsSet("delay"):
 		w.Delay = st.Delay

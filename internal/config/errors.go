@@ -46,8 +46,8 @@ func (es Errors) Unwrap() []error {
 	return out
 }
 
-// closest returns the candidate nearest to word, if near enough to be a likely typo.
-func closest(word string, candidates []string) (string, bool) {
+// Closest returns the candidate nearest to word, if near enough to be a likely typo.
+func Closest(word string, candidates []string) (string, bool) {
 	best, bestDist := "", len(word)/3+2
 	for _, c := range candidates {
 		if d := editDistance(strings.ToLower(word), strings.ToLower(c)); d < bestDist {
@@ -80,7 +80,7 @@ func editDistance(a, b string) int {
 
 // didYouMean formats a suggestion, or nothing.
 func didYouMean(word string, candidates []string) string {
-	if c, ok := closest(word, candidates); ok {
+	if c, ok := Closest(word, candidates); ok {
 		return fmt.Sprintf(" (did you mean %q?)", c)
 	}
 	return ""

@@ -84,7 +84,7 @@ func explainFlagError(err error, fs *pflag.FlagSet) error {
 			names = append(names, f.Name)
 		}
 	})
-	if c, ok := closest(name, names); ok {
+	if c, ok := Closest(name, names); ok {
 		return fmt.Errorf("%s (did you mean --%s?)", msg, c)
 	}
 	return err

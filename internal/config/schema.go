@@ -24,13 +24,13 @@ import (
 //	flag    "-" when the setting is not a flag (it is positional: TARGET, ARGS)
 //	help    one line of help, shown by devrun -h and in completion
 type Settings struct {
+	Process
+
 	Name    string `key:"name" kind:"name" help:"name of this devrun for ls, send, logs (default: the folder's name)"`
 	Clear   bool   `key:"clear" kind:"bool" help:"clear the screen before each restart"`
 	NoColor bool   `key:"no_color" kind:"bool" help:"no colours (also NO_COLOR=1)"`
 	Quiet   bool   `key:"quiet" short:"q" kind:"bool" help:"print only errors and crashes"`
 	Verbose bool   `key:"verbose" short:"v" kind:"bool" help:"say more: every changed file, the program's methods and events"`
-
-	Process
 }
 
 // Process is the settings of one process.
@@ -102,7 +102,7 @@ func (f *Field) inProcess(p *Process) reflect.Value {
 	return reflect.ValueOf(p).Elem().FieldByIndex(f.index)
 }
 
-// Fields lists every setting in declaration order: devrun's own, then a process's.
+// Fields lists every setting in declaration order: a process's, then devrun's own.
 var Fields = sync.OnceValue(func() []*Field {
 	var out []*Field
 	var walk func(t reflect.Type, top bool)

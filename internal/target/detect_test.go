@@ -140,7 +140,7 @@ func TestDetect(t *testing.T) {
 			files:  map[string]string{"job.rb": "puts 1"},
 			target: "job.rb", opts: Options{Exec: "ruby -w"}, extra: []string{"ruby"},
 			kind: Command, wantName: "job",
-			command: []string{"ruby", "-w", "job.rb"},
+			command: []string{"ruby", "-w", "job.rb"}, exts: []string{"rb", "erb", "rake", "ru"},
 		},
 		{
 			name:   "node script",
@@ -358,5 +358,43 @@ func TestDetectDefaultsToCurrentDir(t *testing.T) {
 	}
 	if got.BuildDir != root || got.Build[len(got.Build)-1] != "./cmd/x" {
 		t.Errorf("Build = %q in %s, want ./cmd/x in the module root %s", got.Build, got.BuildDir, root)
+	}
+}
+
+// TestCommandWatchDefaults: a command's interpreter decides its sources, and the data a
+// running program writes never counts.
+func TestCommandWatchDefaults(t *testing.T) {
+	cases := []struct {
+		argv []string
+		exts []string
+	}{
+		{[]string{"python3", "-m", "uvicorn", "main:app"}, []string{"py"}},
+		{[]string{"uvicorn", "main:app", "--port", "8000"}, []string{"py"}},
+		{[]string{"/usr/bin/python3.12", "app.py"}, []string{"py"}},
+		{[]string{"env", "FLASK_APP=app", "flask", "run"}, []string{"py"}},
+		{[]string{"gunicorn", "-w", "2", "app:app"}, []string{"py"}},
+		{[]string{"npx", "tsx", "server.ts"}, nodeExts},
+		{[]string{"tsx", "watch", "server.ts"}, tsExts},
+		{[]string{"bundle", "exec", "rails", "s"}, []string{"rb", "erb", "rake", "ru"}},
+		{[]string{"./server"}, nil},
+		{[]string{"make", "run"}, nil},
+	}
+	for _, tc := range cases {
+		tg := &Target{Command: tc.argv}
+		commandDefaults(tg)
+		if !reflect.DeepEqual(tg.Exts, tc.exts) {
+			t.Errorf("%v: Exts = %v, want %v", tc.argv, tg.Exts, tc.exts)
+		}
+		if !slices.Contains(tg.Ignore, "**/*.db") || !slices.Contains(tg.Ignore, "**/*.sqlite3") || !slices.Contains(tg.Ignore, "**/*-journal") {
+			t.Errorf("%v: Ignore = %v lacks the runtime data", tc.argv, tg.Ignore)
+		}
+	}
+}
+
+func TestIgnoreUnlessNamed(t *testing.T) {
+	tg := &Target{Ignore: []string{"**/*.db", "**/*.log", "**/build/**", "**/node_modules/**"}}
+	got := tg.IgnoreUnlessNamed([]string{"db", "go"}, []string{"/p/build/assets"})
+	if want := []string{"**/*.log", "**/node_modules/**"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("IgnoreUnlessNamed = %v, want %v", got, want)
 	}
 }

@@ -85,6 +85,9 @@ func detectFile(path string, fi fs.FileInfo, display string, args []string, opts
 	case opts.Exec != "":
 		t.Kind = Command
 		t.Node = isNodeProgram(argv[0])
+		commandDefaults(t)
+	default:
+		commandDefaults(t)
 	}
 	return t, nil
 }
@@ -102,14 +105,16 @@ func commandTarget(argv []string, execString string, workDir string) (*Target, e
 			}
 		}
 	}
-	return &Target{
+	t := &Target{
 		Kind:       Command,
 		Name:       baseNoExt(program),
 		Dir:        workDir,
 		Command:    argv,
 		WatchRoots: []string{workDir},
 		Node:       isNodeProgram(argv[0]),
-	}, nil
+	}
+	commandDefaults(t)
+	return t, nil
 }
 
 // findProgram checks that the runner will find program: on PATH for a bare name, else relative
