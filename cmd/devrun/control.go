@@ -81,6 +81,9 @@ func listenOwned(path string) (net.Listener, error) {
 			c.Close()
 			return nil, err
 		}
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("%s: a file that is not a socket is in the way", path)
+		}
 		os.Remove(path)
 	}
 	return nil, fmt.Errorf("%s: %w", path, syscall.EADDRINUSE)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
@@ -42,18 +44,34 @@ func newSession(o *options, s stdio) (*session, error) {
 		return nil, err
 	}
 	flags := &o.flags.Settings
-	// The file's top level, then the flags the user typed.
+	// The file's top level (or what nodemon's or air's files say), then the flags typed.
 	top := config.Defaults()
-	if cfg != nil {
+	var inferred *config.Inferred
+	switch {
+	case cfg != nil:
 		top = cfg.Settings.Clone()
+	case o.Target == "" && !flags.IsSet("exec"):
+		if inferred, err = config.Infer(); errors.Is(err, config.ErrNothingToInfer) {
+			return nil, usageError{fmt.Errorf("no TARGET given and nothing to infer here (no devrun.toml, package.json, nodemon.json, .air.toml or Go main package): say what to run, e.g. devrun ./cmd/server or devrun -- node app.js")}
+		} else if err != nil {
+			return nil, inputError{err}
+		}
+		top.Override(&inferred.Settings)
+		o.Target, o.Args = inferred.Settings.Run, inferred.Settings.Args
 	}
 	top.Override(flags)
 	con := newConsole(s.err, top.NoColor, top.Quiet, top.Verbose)
+	if inferred != nil {
+		con.printf(levelInfo, "", "no TARGET: from %s, running as: %s", inferred.From, shellQuote(inferred.Command))
+		if len(inferred.Unknown) > 0 {
+			con.printf(levelWarn, "", "%s: not understood, left out: %s", inferred.From, strings.Join(inferred.Unknown, ", "))
+		}
+	}
 
 	var all []config.Process
 	var stdinTo string
 	switch {
-	case o.Target != "" || flags.IsSet("exec"):
+	case o.Target != "" || top.IsSet("exec"):
 		p := top.Process
 		if o.Target != "" {
 			p.Run, p.Args = o.Target, o.Args
@@ -79,8 +97,6 @@ func newSession(o *options, s stdio) (*session, error) {
 		}
 	case cfg != nil:
 		return nil, usageError{fmt.Errorf("%s has nothing to run: add run = \"./cmd/app\" or [process.NAME] tables, or give a TARGET", cfg.Path)}
-	default:
-		return nil, usageError{fmt.Errorf("no TARGET given: say what to run, e.g. devrun ./cmd/server or devrun -- node app.js")}
 	}
 	if len(all) > 1 && flags.IsSet("listen") {
 		return nil, usageError{fmt.Errorf("--listen with several processes: put listen = [...] in the [process.NAME] table that should hold the socket")}
@@ -90,7 +106,7 @@ func newSession(o *options, s stdio) (*session, error) {
 	con.tee = func(line string) { ss.logs.add("devrun", line) }
 	ss.name = top.Name
 	if ss.name == "" {
-		ss.name = filepath.Base(cwd)
+		ss.name = config.NameFrom(filepath.Base(cwd))
 	}
 	if len(all) == 1 {
 		ss.command = append([]string{all[0].Run}, all[0].Args...)
@@ -292,4 +308,16 @@ func (ss *session) terminalOutputs(s stdio) (stdout, stderr *os.File, err error)
 		files[i] = tp.slave
 	}
 	return files[0], files[1], nil
+}
+
+// shellQuote writes argv as a shell would read it back.
+func shellQuote(argv []string) string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~!") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
 }

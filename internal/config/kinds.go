@@ -126,6 +126,21 @@ func parseRestart(s, _ string) (any, error) {
 // folder, so no path separators and no leading dot.
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9_.-]*$`)
 
+// NameFrom makes a valid name of a folder's name: "my app" becomes "my-app", ".x" "x".
+func NameFrom(folder string) string {
+	b := []byte(folder)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	name := strings.TrimLeft(string(b), ".")
+	if name == "" {
+		return "devrun"
+	}
+	return name
+}
+
 func parseName(s, _ string) (any, error) {
 	if !namePattern.MatchString(s) {
 		return nil, fmt.Errorf("%q: a name may hold letters, digits, _ . and - only, and may not start with a dot", s)

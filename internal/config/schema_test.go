@@ -172,3 +172,15 @@ func TestOverride(t *testing.T) {
 		t.Errorf("SplitAdding = %v, %v", exts, replace)
 	}
 }
+
+func TestNameFrom(t *testing.T) {
+	for in, want := range map[string]string{"shop": "shop", "my app": "my-app", ".hidden": "hidden", "/": "-", "": "devrun", "..": "devrun"} {
+		got := NameFrom(in)
+		if got != want {
+			t.Errorf("NameFrom(%q) = %q, want %q", in, got, want)
+		}
+		if _, err := parseName(got, ""); err != nil {
+			t.Errorf("NameFrom(%q) = %q is not a valid name: %v", in, got, err)
+		}
+	}
+}

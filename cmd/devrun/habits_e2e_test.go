@@ -1,0 +1,133 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+
+// TestNoTargetInNodemonProject: `devrun` alone in a Node project runs what nodemon would, with
+// nodemon.json's settings, and says where it took them from.
+func TestNoTargetInNodemonProject(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed (.ci/run installs it)")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "package.json"), `{"name":"app","main":"server.js"}`)
+	writeFile(t, filepath.Join(dir, "nodemon.json"), `{"ext":"js,html","delay":10,"restartable":"rs"}`)
+	writeFile(t, filepath.Join(dir, "server.js"), "console.log('serving', process.pid); setInterval(() => {}, 1000);\n")
+	writeFile(t, filepath.Join(dir, "page.txt"), "not watched")
+	d := startDevrun(t, dir, nil, "-v")
+	d.stderr.waitFor(t, "no TARGET: from nodemon.json, running as: devrun --delay 10ms --ext js,html -- server.js")
+	d.stderr.waitFor(t, "nodemon.json: not understood, left out: restartable")
+	d.stderr.waitFor(t, "serving")
+	writeFile(t, filepath.Join(dir, "page.txt"), "still not watched")
+	writeFile(t, filepath.Join(dir, "index.html"), "<p>watched</p>")
+	d.stderr.waitFor(t, "restarting: index.html changed")
+	if strings.Contains(d.stderr.String(), "page.txt") {
+		t.Errorf("a .txt file counted although nodemon.json's ext leaves it out:\n%s", d.stderr.String())
+	}
+	if n := strings.Count(d.stderr.String(), "serving"); n > 2 {
+		t.Errorf("%d starts", n)
+	}
+}
+
+// TestNoTargetInAirProject: `devrun` alone where .air.toml builds a Go package runs it in Go
+// mode with air's extensions.
+func TestNoTargetInAirProject(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/airy\n\ngo 1.21\n")
+	if err := os.MkdirAll(filepath.Join(dir, "cmd", "web"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "cmd", "web", "main.go"), "package main\n\nimport (\"fmt\"; \"time\")\n\nfunc main() { fmt.Println(\"air project up\"); time.Sleep(time.Hour) }\n")
+	writeFile(t, filepath.Join(dir, ".air.toml"), "root = \".\"\n[build]\ncmd = \"go build -o ./tmp/main ./cmd/web\"\nbin = \"tmp/main\"\ninclude_ext = [\"go\", \"tmpl\"]\nexclude_dir = [\"tmp\"]\n")
+	d := startDevrun(t, dir, nil)
+	d.stderr.waitFor(t, "no TARGET: from .air.toml, running as: devrun --ext go,tmpl --ignore tmp/ -- cmd/web")
+	d.stderr.waitFor(t, "air project up")
+}
+
+// TestCommandIgnoresItsOwnData: a Python web app that writes its sqlite database on each POST
+// is not restarted by its own writes; an edit of its source restarts it.
+func TestCommandIgnoresItsOwnData(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed (.ci/run installs it)")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	app := `import http.server, os, sqlite3, sys
+db = sqlite3.connect("sql_app.db")
+db.execute("create table if not exists hits (n integer)")
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        db.execute("insert into hits values (1)"); db.commit()
+        self.send_response(200); self.end_headers(); self.wfile.write(b"ok")
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open("port.txt.tmp", "w").write(str(s.server_port)); os.replace("port.txt.tmp", "port")
+print("app up", os.getpid(), flush=True)
+s.serve_forever()
+`
+	writeFile(t, filepath.Join(dir, "app.py"), app)
+	d := startDevrun(t, dir, nil, "-v", "--", "python3", "app.py")
+	d.stderr.waitFor(t, "app up")
+	port, err := os.ReadFile(filepath.Join(dir, "port"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		resp, err := http.Post("http://127.0.0.1:"+string(port)+"/", "text/plain", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	// Events reach the watcher in order: had the database counted, it would be named with
+	// app.py, in this batch or one before it.
+	writeFile(t, filepath.Join(dir, "app.py"), app+"# edited\n")
+	d.stderr.waitFor(t, "restarting: app.py changed")
+	d.stderr.waitCount(t, "app up", 2)
+	if out := d.stderr.String(); strings.Contains(out, "sql_app.db") || strings.Count(out, "app up") != 2 {
+		t.Errorf("the app's own database writes counted:\n%s", out)
+	}
+}
+
+// TestSendToAProgramWithoutChannel: a send to a program that never said hello says why it may
+// not be answered, once, while it waits.
+func TestSendToAProgramWithoutChannel(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rep := newReporter(t)
+	startDevrun(t, dir, rep, append([]string{"--name", "quiet", "-w", dir}, childArgs("serve")...)...)
+	rep.next(t, "start")
+	_, errOut, code := client(t, "", "send", "-n", "quiet", "--timeout", "3s", "reload")
+	if code != 1 || strings.Count(errOut, "the program announced no methods: it may not use the devrun channel") != 1 {
+		t.Fatalf("send: code %d, %q", code, errOut)
+	}
+}
+
+// waitCount blocks until the output holds s n times.
+func (l *lineLog) waitCount(t testing.TB, s string, n int) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		l.mu.Lock()
+		has, changed := strings.Count(l.buf.String(), s) >= n, l.changed
+		l.mu.Unlock()
+		if has {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("output never held %q %d times; got:\n%s", s, n, l.String())
+		}
+	}
+}
