@@ -10,7 +10,6 @@ import (
 	"time"
 )
 
-
 // TestNoTargetInNodemonProject: `devrun` alone in a Node project runs what nodemon would, with
 // nodemon.json's settings, and says where it took them from.
 func TestNoTargetInNodemonProject(t *testing.T) {
