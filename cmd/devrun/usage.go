@@ -36,13 +36,17 @@ Flags:
 
 const usageTail = `
 Client commands (for a devrun running in another terminal):
-  devrun ls [--json]                          list running devruns
-  devrun send [-n NAME] [-p PROC] METHOD [JSON|-]   call a command of the program
-  devrun restart [NAME] / devrun stop [NAME]  restart it / stop it
-  devrun logs [NAME] [-n 100] [-f]            its recent output, then follow
-  devrun completion bash|zsh|fish             shell completion script
+  devrun ls [-n NAME] [--json]              list running devruns
+  devrun send [-n NAME] [-p PROC] METHOD [JSON|-]
+                                            call a command of the program
+  devrun restart [-n NAME] / stop [-n NAME] restart it / stop it
+  devrun logs [-n NAME] [-l 100] [-f]       its recent output, then follow
+  devrun help SUBCOMMAND                    a subcommand's flags
+  devrun completion bash|zsh|fish           shell completion script
 
-Settings can also live in devrun.toml (see the README); flags override the file.
+Settings can also live in devrun.toml: every flag is a key (--build-flags is build_flags),
+and flags override the file. With no TARGET, devrun runs what nodemon.json, package.json or
+.air.toml say.
 `
 
 func printUsage(w io.Writer) {
