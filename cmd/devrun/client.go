@@ -156,7 +156,7 @@ func printTable(w io.Writer, list []childrpc.Info, now time.Time) {
 }
 
 func cmdSend(ctx context.Context, args []string, s stdio) error {
-	fs := subFlags("send", "[-n NAME] [-p PROCESS] [--instance N|all] [--timeout 10s] [--raw] METHOD [JSON|-]", s)
+	fs := subFlags("send", "[-n NAME] [-p PROCESS] [--instance N|all] [--timeout 10s]\n         [--raw] METHOD [JSON|-]", s)
 	name := nameFlag(fs)
 	process := fs.StringP("process", "p", "", "the process to call, with several in one devrun")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up after this long")

@@ -130,3 +130,18 @@ func (l *lineLog) waitCount(t testing.TB, s string, n int) {
 		}
 	}
 }
+
+// TestHelpFitsEightyColumns: devrun's and every subcommand's help fit a standard terminal.
+func TestHelpFitsEightyColumns(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"help", "send"}, {"help", "logs"}, {"help", "ls"}, {"help", "restart"}} {
+		out, _, code := client(t, "", args...)
+		if code != 0 || out == "" {
+			t.Fatalf("%v: code %d", args, code)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if len([]rune(line)) > 80 {
+				t.Errorf("%v: a line of %d columns: %q", args, len([]rune(line)), line)
+			}
+		}
+	}
+}
