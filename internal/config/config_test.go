@@ -221,3 +221,32 @@ func TestOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadRules(t *testing.T) {
+	cfg, _, err := load(t, `send_on = "*.tmpl=reload-tmpl"
+[process.web]
+run = "./cmd/web"
+[[process.web.on_change]]
+files = ["templates/**", "*.html"]
+send = "reload-templates"
+[[process.web.on_change]]
+files = "styles/**/*.css"
+run = "npx tailwindcss -o static/app.css"
+restart = true
+[[process.web.on_change]]
+files = ["config/*.yaml"]
+signal = "HUP"
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Rule{
+		{Files: []string{"templates/**", "*.html"}, Send: "reload-templates"},
+		{Files: []string{"styles/**/*.css"}, Run: "npx tailwindcss -o static/app.css", Restart: true},
+		{Files: []string{"config/*.yaml"}, Signal: "SIGHUP"},
+		{Files: []string{"*.tmpl"}, Send: "reload-tmpl"},
+	}
+	if got := cfg.Processes[0].Rules(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Rules =\n%+v\nwant\n%+v", got, want)
+	}
+}

@@ -123,6 +123,10 @@ func (l *loader) value(f *Field, e entry, dir string) (any, bool) {
 		if k == kinds["env"] {
 			return l.env(v, e.key, word)
 		}
+	case []map[string]any:
+		if k == kinds["rules"] {
+			return l.rules(v, e.key)
+		}
 	}
 	if k == kinds["duration"] {
 		if _, isNumber := e.val.(int64); isNumber || isFloat(e.val) {
@@ -149,6 +153,8 @@ func tomlForm(k *Kind) string {
 		return "a list of strings"
 	case k == kinds["duration"]:
 		return "a duration string such as \"500ms\""
+	case k == kinds["rules"]:
+		return "[[on_change]] tables"
 	}
 	return "a string"
 }
@@ -221,4 +227,97 @@ func mergeEnv(base, over []string) []string {
 		}
 	}
 	return out
+}
+
+// ruleKeys are the keys of an [[on_change]] table.
+var ruleKeys = []string{"files", "send", "run", "signal", "restart"}
+
+// rules reads [[on_change]] tables. Each needs files and exactly one action.
+func (l *loader) rules(tables []map[string]any, key []string) ([]Rule, bool) {
+	var out []Rule
+	ok := true
+	for _, t := range tables {
+		var r Rule
+		var actions []string
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			at := append(slices.Clip(key), k)
+			v := t[k]
+			str := func() string {
+				s, isString := v.(string)
+				if !isString || s == "" {
+					l.fail(at, "want a string, got %s", typeName(v))
+					ok = false
+				}
+				return s
+			}
+			switch k {
+			case "files":
+				for _, g := range stringsOf(v) {
+					if _, err := parseGlob(g, ""); err != nil {
+						l.fail(at, "%v", err)
+						ok = false
+					}
+					r.Files = append(r.Files, g)
+				}
+				if len(r.Files) == 0 {
+					l.fail(at, "want a glob or a list of globs, got %s", typeName(v))
+					ok = false
+				}
+			case "send":
+				r.Send, actions = str(), append(actions, k)
+			case "run":
+				r.Run, actions = str(), append(actions, k)
+			case "signal":
+				actions = append(actions, k)
+				if name, err := SignalName(str()); err != nil {
+					l.fail(at, "%v", err)
+					ok = false
+				} else {
+					r.Signal = name
+				}
+			case "restart":
+				b, isBool := v.(bool)
+				if !isBool {
+					l.fail(at, "want true or false, got %s", typeName(v))
+					ok = false
+				}
+				r.Restart = b
+			default:
+				l.fail(at, "unknown key%s", didYouMean(k, ruleKeys))
+				ok = false
+			}
+		}
+		switch {
+		case r.Files == nil && t["files"] == nil:
+			l.fail(key, "a rule needs files = [\"GLOB\", ...]")
+			ok = false
+		case len(actions) == 0:
+			l.fail(key, "a rule needs one of send, run or signal")
+			ok = false
+		case len(actions) > 1:
+			l.fail(key, "a rule takes one of send, run or signal, not %s", strings.Join(actions, " and "))
+			ok = false
+		}
+		out = append(out, r)
+	}
+	return out, ok
+}
+
+// stringsOf is a TOML string or array of strings as a list; nil for anything else.
+func stringsOf(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, item := range v {
+			s, ok := item.(string)
+			if !ok {
+				return nil
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
 }

@@ -70,6 +70,13 @@ func TestLoadErrors(t *testing.T) {
 			`4 process.web.depends_on: no process named "nope" (processes: web, api)`,
 			`8 process.api.signal: "HUPP" is not a signal`,
 		}},
+		{"rule without action", "[[on_change]]\nfiles = \"*.html\"\n", []string{`1 on_change: a rule needs one of send, run or signal`}},
+		{"rule with two actions", "[[on_change]]\nfiles = \"*.html\"\nsend = \"reload\"\nrun = \"make\"\n", []string{`1 on_change: a rule takes one of send, run or signal, not run and send`}},
+		{"rule without files", "[process.web]\nrun = \"x\"\n[[process.web.on_change]]\nsend = \"reload\"\n", []string{`3 process.web.on_change: a rule needs files`}},
+		{"rule with an unknown key", "[[on_change]]\nfiles = \"*.html\"\nsned = \"reload\"\n", []string{
+			`1 on_change: a rule needs one of send, run or signal`, `3 on_change.sned: unknown key (did you mean "send"?)`}},
+		{"rule with a bad glob", "[[on_change]]\nfiles = [\"templates/[\"]\nsend = \"reload\"\n", []string{`2 on_change.files: "templates/[" is not a valid glob`}},
+		{"rule with a bad signal", "[[on_change]]\nfiles = \"*.yaml\"\nsignal = \"HUPP\"\n", []string{`3 on_change.signal: "HUPP" is not a signal`}},
 		{"a default's error is reported once", "delay = 5\n[process.a]\nrun = \"x\"\n[process.b]\nrun = \"y\"\n", []string{`1 delay: 5 has no unit`}},
 	}
 	for _, tc := range cases {

@@ -72,6 +72,33 @@ var kinds = map[string]*Kind{
 	"env":    {Name: "KEY=VALUE", List: true, word: func(s, _ string) (any, error) { return ParseEnvEntry(s) }},
 	"listen": {Name: "addr", List: true, word: parseListen},
 	"names":  {Name: "name", List: true, word: parseProcessName},
+
+	"send_rule":   {Name: "GLOB=METHOD", List: true, word: ruleWord("METHOD", nil)},
+	"run_rule":    {Name: "GLOB=COMMAND", List: true, word: ruleWord("COMMAND", nil)},
+	"signal_rule": {Name: "GLOB=SIGNAL", List: true, word: ruleWord("SIGNAL", SignalName)},
+	// rules are [[on_change]] tables: only the file has them (decode.go reads them).
+	"rules": {Name: "rules"},
+}
+
+// ruleWord reads GLOB=VALUE; check, when set, reads VALUE into its canonical form.
+func ruleWord(what string, check func(string) (string, error)) func(s, dir string) (any, error) {
+	return func(s, _ string) (any, error) {
+		glob, value, ok := strings.Cut(s, "=")
+		if !ok || glob == "" || value == "" {
+			return nil, fmt.Errorf("%q is not GLOB=%s", s, what)
+		}
+		if _, err := parseGlob(glob, ""); err != nil {
+			return nil, err
+		}
+		if check != nil {
+			v, err := check(value)
+			if err != nil {
+				return nil, err
+			}
+			value = v
+		}
+		return glob + "=" + value, nil
+	}
 }
 
 func plain(s, _ string) (any, error) { return s, nil }

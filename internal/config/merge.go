@@ -3,7 +3,6 @@ package config
 import (
 	"maps"
 	"reflect"
-	"slices"
 )
 
 // Override lays the settings given in over (those in over.Set) on s, as flags lay on the file
@@ -41,8 +40,8 @@ func (s Settings) Clone() Settings {
 	c := s
 	c.Set = maps.Clone(s.Set)
 	for _, f := range Fields() {
-		if v := f.value(&c); v.Kind() == reflect.Slice {
-			v.Set(reflect.ValueOf(slices.Clone(v.Interface().([]string))))
+		if v := f.value(&c); v.Kind() == reflect.Slice && !v.IsNil() {
+			v.Set(reflect.AppendSlice(reflect.MakeSlice(v.Type(), 0, v.Len()), v))
 		}
 	}
 	return c

@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,10 @@ type Process struct {
 	Scale          int           `key:"scale" kind:"count" def:"1" help:"how many instances of the program to run"`
 	Dir            string        `key:"dir" kind:"dir" help:"the program's working folder (default: the current folder, or the file's)"`
 	Poll           time.Duration `key:"poll" kind:"duration" help:"poll the file system at this interval instead of using events (--poll: 500ms)"`
+	SendOn         []string      `key:"send_on" kind:"send_rule" help:"GLOB=METHOD: a change of matching files calls the program's METHOD instead of restarting it"`
+	RunOn          []string      `key:"run_on" kind:"run_rule" help:"GLOB=COMMAND: a change of matching files runs COMMAND instead of restarting"`
+	SignalOn       []string      `key:"signal_on" kind:"signal_rule" help:"GLOB=SIGNAL: a change of matching files sends SIGNAL instead of restarting"`
+	OnChange       []Rule        `key:"on_change" flag:"-" kind:"rules" help:"[[on_change]] tables: files, and one of send, run or signal (the table form of send_on, run_on, signal_on)"`
 	NoGitignore    bool          `key:"no_gitignore" kind:"bool" help:"do not honour .gitignore files"`
 	FollowSymlinks bool          `key:"follow_symlinks" kind:"bool" help:"watch inside symlinked folders (loops are detected)"`
 
@@ -64,6 +69,39 @@ type Process struct {
 	// Set holds the keys that were given (in the file, or as flags): a setting that was not
 	// given takes the target's default, so its zero value must not override anything.
 	Set map[string]bool `key:"-"`
+}
+
+// Rule says what a change of the files it matches does instead of a restart: exactly one of
+// Send, Run and Signal is set.
+type Rule struct {
+	Files  []string // doublestar globs, relative to the process's folder
+	Send   string   // call this method of the program with {"files": [...]}
+	Run    string   // run this command (sh -c) in the process's folder
+	Signal string   // send this signal to the program
+	// Restart also restarts the program, after Run.
+	Restart bool
+}
+
+// Rules is every rule of the process in the order they are matched: the on_change tables,
+// then send_on, run_on and signal_on.
+func (p *Process) Rules() []Rule {
+	out := slices.Clone(p.OnChange)
+	for _, group := range []struct {
+		specs []string
+		set   func(*Rule, string)
+	}{
+		{p.SendOn, func(r *Rule, v string) { r.Send = v }},
+		{p.RunOn, func(r *Rule, v string) { r.Run = v }},
+		{p.SignalOn, func(r *Rule, v string) { r.Signal = v }},
+	} {
+		for _, spec := range group.specs {
+			glob, value, _ := strings.Cut(spec, "=")
+			r := Rule{Files: []string{glob}}
+			group.set(&r, value)
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // IsSet reports whether key ("delay", "build_flags"...) was given for this process.

@@ -21,22 +21,25 @@ var samples = map[*Kind][]sample{
 	kinds["count"]:  {{"2", "2", ""}, {"0", "0", "must be 1 or more, got 0"}, {"two", `"two"`, `want a whole number, got "two"`}},
 	kinds["duration"]: {{"150ms", `"150ms"`, ""}, {"1.5", `"1.5"`, ""}, {"fast", `"fast"`, `"fast" is not a duration`},
 		{"-1s", `"-1s"`, `"-1s" is negative`}},
-	kinds["signal"]:  {{"TERM", `"TERM"`, ""}, {"SIGABRT", `"SIGABRT"`, ""}, {"TREM", `"TREM"`, `"TREM" is not a signal devrun can send (did you mean "SIGTERM"?)`}},
-	kinds["restart"]: {{"always", `"always"`, ""}, {"on_crash", `"on_crash"`, `"on_crash" is not a restart policy`}},
-	kinds["name"]:    {{"shop", `"shop"`, ""}, {"../x", `"../x"`, `"../x": a name may hold`}, {".x", `".x"`, `".x": a name may hold`}},
-	kinds["file"]:    {{".env", `".env"`, ""}, {"nope.env", `"nope.env"`, "nope.env: no such file or folder"}, {"sub", `"sub"`, "sub is a folder, not a file"}},
-	kinds["dir"]:     {{"sub", `"sub"`, ""}, {".env", `".env"`, ".env is not a folder"}},
-	kinds["args"]:    {{"-tags dev", `"-tags dev"`, ""}, {"'open", `"'open"`, "unterminated ' quote"}},
-	kinds["paths"]:   {{"sub", `"sub"`, ""}, {"+sub", `["+sub"]`, ""}, {"nope", `"nope"`, "nope: no such file or folder"}},
-	kinds["exts"]:    {{"go,tmpl", `"go,tmpl"`, ""}, {"+tmpl", `"+tmpl"`, ""}, {"*.tmpl", `"*.tmpl"`, `"*.tmpl" is not a file extension`}},
-	kinds["globs"]:   {{"**/*.gen.go", `"**/*.gen.go"`, ""}, {"[", `"["`, `"[" is not a valid glob`}},
-	kinds["env"]:     {{"A=1", `["A=1"]`, ""}, {"1A=x", `["1A=x"]`, `"1A=x" is not KEY=VALUE`}},
+	kinds["signal"]:      {{"TERM", `"TERM"`, ""}, {"SIGABRT", `"SIGABRT"`, ""}, {"TREM", `"TREM"`, `"TREM" is not a signal devrun can send (did you mean "SIGTERM"?)`}},
+	kinds["restart"]:     {{"always", `"always"`, ""}, {"on_crash", `"on_crash"`, `"on_crash" is not a restart policy`}},
+	kinds["name"]:        {{"shop", `"shop"`, ""}, {"../x", `"../x"`, `"../x": a name may hold`}, {".x", `".x"`, `".x": a name may hold`}},
+	kinds["file"]:        {{".env", `".env"`, ""}, {"nope.env", `"nope.env"`, "nope.env: no such file or folder"}, {"sub", `"sub"`, "sub is a folder, not a file"}},
+	kinds["dir"]:         {{"sub", `"sub"`, ""}, {".env", `".env"`, ".env is not a folder"}},
+	kinds["args"]:        {{"-tags dev", `"-tags dev"`, ""}, {"'open", `"'open"`, "unterminated ' quote"}},
+	kinds["paths"]:       {{"sub", `"sub"`, ""}, {"+sub", `["+sub"]`, ""}, {"nope", `"nope"`, "nope: no such file or folder"}},
+	kinds["exts"]:        {{"go,tmpl", `"go,tmpl"`, ""}, {"+tmpl", `"+tmpl"`, ""}, {"*.tmpl", `"*.tmpl"`, `"*.tmpl" is not a file extension`}},
+	kinds["globs"]:       {{"**/*.gen.go", `"**/*.gen.go"`, ""}, {"[", `"["`, `"[" is not a valid glob`}},
+	kinds["env"]:         {{"A=1", `["A=1"]`, ""}, {"1A=x", `["1A=x"]`, `"1A=x" is not KEY=VALUE`}},
+	kinds["send_rule"]:   {{"templates/**=reload", `"templates/**=reload"`, ""}, {"templates/**", `"templates/**"`, `"templates/**" is not GLOB=METHOD`}, {"[=x", `"[=x"`, `"[" is not a valid glob`}},
+	kinds["run_rule"]:    {{"*.css=make css", `["*.css=make css"]`, ""}, {"=make", `"=make"`, `"=make" is not GLOB=COMMAND`}},
+	kinds["signal_rule"]: {{"config/*.yaml=HUP", `"config/*.yaml=HUP"`, ""}, {"x=HUPP", `"x=HUPP"`, `"HUPP" is not a signal`}},
 	kinds["listen"]: {{"tmp/app.sock", `"tmp/app.sock"`, ""}, {"web=127.0.0.1:0", `"web=127.0.0.1:0"`, ""},
 		{"a:b:c", `"a:b:c"`, `"a:b:c" is not host:port`}},
 }
 
 // notFlags are the settings that are positional on the command line, or relate processes.
-var notFlags = map[string]bool{"run": true, "args": true, "depends_on": true}
+var notFlags = map[string]bool{"run": true, "args": true, "depends_on": true, "on_change": true}
 
 // TestEveryFieldIsAFlagAndAKey walks the schema: each setting is a flag and a key, and each
 // sample value gets the same verdict from both, with the same value or the same message.
