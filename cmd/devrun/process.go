@@ -35,6 +35,9 @@ type process struct {
 	readyTimeout time.Duration
 	readyOnce    sync.Once
 	ready        chan struct{} // closed when the first instance says it is ready
+
+	buildOnce sync.Once
+	build     *buildProgress
 }
 
 // start runs p's instances once the processes it depends on are ready. It returns at once: the
@@ -75,7 +78,7 @@ func (p *process) changed(b watcher.Batch) {
 	if p.clear {
 		p.con.clearScreen()
 	}
-	p.con.printf(levelInfo, p.about, "restarting: %s", reason)
+	p.con.printf(levelInfo, p.about, "%s: %s", p.restartWord(), reason)
 	for _, path := range b.Paths {
 		p.con.printf(levelDetail, p.about, "changed: %s", relPath(path, p.cwd))
 	}
@@ -85,10 +88,24 @@ func (p *process) changed(b watcher.Batch) {
 }
 
 func (p *process) restart(reason string) {
-	p.con.printf(levelInfo, p.about, "restarting: %s", reason)
+	p.con.printf(levelInfo, p.about, "%s: %s", p.restartWord(), reason)
 	for _, r := range p.runners {
 		r.Restart(reason)
 	}
+}
+
+// restartWord says what a change is about to do, and nothing it may not do: a build comes
+// first and may fail, and with nothing running nothing restarts.
+func (p *process) restartWord() string {
+	if p.target.Build != nil {
+		return "rebuilding"
+	}
+	for _, r := range p.runners {
+		if r.Status().PID != 0 {
+			return "restarting"
+		}
+	}
+	return "starting"
 }
 
 // waitReady holds back a dependant until p is ready, or until p's ready timeout, after which
@@ -121,11 +138,50 @@ func (p *process) onEvent(instance int, e runner.Event) {
 			// The built binary's cache path says nothing to the user; the package does.
 			e.Command = append([]string{p.name}, e.Command[1:]...)
 		}
+	case runner.BuildStart:
+		p.buildProgress(about).start()
+	case runner.BuildOK, runner.BuildFailed, runner.BuildCancelled:
+		p.buildProgress(about).end()
 	}
-	p.con.printf(eventLevel(e), about, "%s", e.String())
+	line := e.String()
+	if e.Kind == runner.GaveUp {
+		line += " (or type rs)"
+	}
+	if endsOutput(e.Kind) {
+		p.con.printAfterOutput(eventLevel(e), about, "%s", line)
+	} else {
+		p.con.printf(eventLevel(e), about, "%s", line)
+	}
 	if e.Kind == runner.Exited && e.Reason != "stopped" && e.ExitCode != 0 && len(p.listen) > 0 && e.Duration < 2*time.Second {
 		p.con.printf(levelWarn, about, "%s", listenHint)
 	}
+}
+
+// buildProgress is made on the first build: only then is it known how devrun's lines name it.
+func (p *process) buildProgress(about string) *buildProgress {
+	p.buildOnce.Do(func() {
+		what := p.name
+		if b := p.target.Build; p.target.Kind == target.Go && len(b) > 0 {
+			what = b[len(b)-1] // the package, as go build is given it: ./cmd/server
+		} else if len(b) == 3 && b[0] == "sh" && b[1] == "-c" {
+			what = b[2]
+		} else if len(b) > 0 {
+			what = strings.Join(b, " ")
+		}
+		p.build = &buildProgress{con: p.con, about: about, what: what}
+	})
+	return p.build
+}
+
+// endsOutput: the event reports the end of something that wrote to the screen (a program, a
+// build), so its line must come after all that it wrote.
+func endsOutput(k runner.EventKind) bool {
+	switch k {
+	case runner.Exited, runner.Backoff, runner.GaveUp, runner.Waiting, runner.NotReady,
+		runner.BuildOK, runner.BuildFailed, runner.StartFailed:
+		return true
+	}
+	return false
 }
 
 // listenHint explains the usual cause of a quick crash under --listen: the program binds the
@@ -138,17 +194,23 @@ const listenHint = `it exited soon after start while devrun holds its --listen s
 // wrong. Pids, signals sent and the child's methods are for -v.
 func eventLevel(e runner.Event) level {
 	switch e.Kind {
-	case runner.BuildFailed, runner.StartFailed:
+	case runner.BuildFailed, runner.StartFailed, runner.GaveUp:
 		return levelError
-	case runner.Backoff, runner.GaveUp, runner.NotReady, runner.GraceOver, runner.Warning, runner.ChannelError:
+	case runner.Backoff:
+		if e.ExitCode != 0 || e.Signal != "" {
+			return levelError // a crash: shown even with -q
+		}
+		return levelInfo
+	case runner.NotReady, runner.GraceOver, runner.Warning, runner.ChannelError:
 		return levelWarn
 	case runner.BuildOK:
 		return levelGood
-	case runner.Exited:
-		if e.Reason == "stopped" {
-			return levelDetail // the exit devrun asked for is no news
+	case runner.Waiting:
+		if e.ExitCode != 0 || e.Signal != "" {
+			return levelError
 		}
-	case runner.Started, runner.Stopping, runner.Hello, runner.ChildEvent, runner.Ready, runner.BuildStart:
+	case runner.Started, runner.Stopping, runner.Hello, runner.ChildEvent, runner.Ready, runner.BuildStart,
+		runner.Exited: // the line that follows an exit says what it was and what happens next
 		return levelDetail
 	}
 	return levelInfo

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !unix
 
 package main
 
@@ -7,12 +7,8 @@ import (
 	"os"
 )
 
-// terminalPipe is Linux-only for now; elsewhere a lone child writes to the terminal directly
-// and `devrun logs` shows devrun's own lines only.
-type terminalPipe struct{ master, slave *os.File }
-
-func openTerminalPipe(*os.File) (*terminalPipe, error) {
-	return nil, errors.New("pseudo-terminals are not supported on this system")
+func openPty(*os.File, int) (master, slave *os.File, err error) {
+	return nil, nil, errors.New("pseudo-terminals are not supported on this system")
 }
 
-func (*terminalPipe) Close() error { return nil }
+func (ss *session) passResizes(*os.File) (stop func()) { return func() {} }
