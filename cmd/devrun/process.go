@@ -38,6 +38,8 @@ type process struct {
 
 	buildOnce sync.Once
 	build     *buildProgress
+
+	retrying sync.Map // instance -> true: its next start follows a crash, and its line said so
 }
 
 // start runs p's instances once the processes it depends on are ready. It returns at once: the
@@ -147,10 +149,19 @@ func (p *process) onEvent(instance int, e runner.Event) {
 	if e.Kind == runner.GaveUp {
 		line += " (or type rs)"
 	}
+	lv := eventLevel(e)
+	switch e.Kind {
+	case runner.Backoff:
+		p.retrying.Store(instance, true)
+	case runner.Starting:
+		if again, _ := p.retrying.LoadAndDelete(instance); again == true {
+			lv = levelDetail // "restarting in 100ms" said it
+		}
+	}
 	if endsOutput(e.Kind) {
-		p.con.printAfterOutput(eventLevel(e), about, "%s", line)
+		p.con.printAfterOutput(lv, about, "%s", line)
 	} else {
-		p.con.printf(eventLevel(e), about, "%s", line)
+		p.con.printf(lv, about, "%s", line)
 	}
 	if e.Kind == runner.Exited && e.Reason != "stopped" && e.ExitCode != 0 && len(p.listen) > 0 && e.Duration < 2*time.Second {
 		p.con.printf(levelWarn, about, "%s", listenHint)

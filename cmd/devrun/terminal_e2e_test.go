@@ -1,0 +1,179 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/creack/pty"
+)
+
+// ptyChild is the program of the terminal tests (DEVRUN_TEST_AS=ptychild), as its first
+// argument says.
+func ptyChild(args []string) int {
+	switch args[0] {
+	case "interleave":
+		// print then log, with no pause between the writes, as a program does
+		for i := 1; i <= 8; i++ {
+			out := os.Stdout
+			if i%2 == 0 {
+				out = os.Stderr
+			}
+			fmt.Fprintf(out, "line %d\n", i)
+		}
+		os.Stdout.WriteString("half a line")
+		return 0
+	case "boom":
+		os.Stderr.WriteString("boom: the code is broken\n")
+		return 2
+	case "winch":
+		winch := make(chan os.Signal, 1)
+		signal.Notify(winch, syscall.SIGWINCH)
+		for {
+			rows, cols, err := pty.Getsize(os.Stdout)
+			fmt.Printf("size %d %d %v\n", rows, cols, err)
+			<-winch
+		}
+	}
+	return 3
+}
+
+// terminal is a pseudo-terminal that a test plays the user's terminal on: devrun gets its
+// slave as stdin, stdout and stderr (and as its controlling terminal, so a resize sends it
+// SIGWINCH as a real terminal would), the test reads what devrun shows from the master.
+type terminal struct {
+	master *os.File
+	screen *lineLog
+	cmd    *exec.Cmd
+	done   chan struct{}
+}
+
+func startOnTerminal(t *testing.T, dir string, args ...string) *terminal {
+	t.Helper()
+	master, slave, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	if err := pty.Setsize(master, &pty.Winsize{Rows: 24, Cols: 80}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "DEVRUN_TEST_AS=devrun", "NO_COLOR=1", "XDG_RUNTIME_DIR="+runtimeDir(t))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	term := &terminal{master: master, screen: newLineLog(), cmd: cmd, done: make(chan struct{})}
+	go func() {
+		io.Copy(term.screen, master) // ends with EIO once devrun has gone
+	}()
+	go func() {
+		cmd.Wait()
+		close(term.done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-term.done
+		master.Close()
+		if t.Failed() {
+			t.Logf("screen:\n%s", term.screen.String())
+		}
+	})
+	return term
+}
+
+// lines is the screen as lines, the terminal's "\r\n" read as "\n".
+func (term *terminal) lines() []string {
+	return strings.Split(strings.ReplaceAll(term.screen.String(), "\r\n", "\n"), "\n")
+}
+
+func (term *terminal) stop(t *testing.T) {
+	t.Helper()
+	term.cmd.Process.Signal(syscall.SIGTERM)
+	<-term.done
+}
+
+func ptyChildArgs(mode string) []string {
+	return []string{"--env", "DEVRUN_TEST_AS=ptychild", "--", os.Args[0], mode}
+}
+
+// TestTerminalShowsWritesInOrder: stdout and stderr written with no pause between them reach
+// the screen in the order of the writes, unglued, devrun's line comes after the program's last
+// output (ending the line it left open), and `devrun logs` has the same sequence.
+func TestTerminalShowsWritesInOrder(t *testing.T) {
+	dir := t.TempDir()
+	term := startOnTerminal(t, dir, append([]string{"--name", "order", "-w", dir}, ptyChildArgs("interleave")...)...)
+	term.screen.waitFor(t, "waiting for a change")
+
+	var got []string
+	for _, l := range term.lines() {
+		if strings.HasPrefix(l, "line ") || strings.HasPrefix(l, "half") || strings.HasPrefix(l, "[devrun] exited") {
+			got = append(got, l)
+		}
+	}
+	want := []string{"line 1", "line 2", "line 3", "line 4", "line 5", "line 6", "line 7", "line 8",
+		"half a line", "[devrun] exited with code 0; waiting for a change"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("on the screen:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	logs, _, code := client(t, "", "logs", "order")
+	if code != 0 {
+		t.Fatalf("devrun logs: exit %d", code)
+	}
+	var logged []string
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.HasPrefix(l, "line ") || strings.HasPrefix(l, "half") || strings.HasPrefix(l, "[devrun] exited") {
+			logged = append(logged, l)
+		}
+	}
+	if strings.Join(logged, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("devrun logs:\n%s\nwant:\n%s", logs, strings.Join(want, "\n"))
+	}
+	term.stop(t)
+}
+
+// TestTerminalPassesResizes: the program sees devrun's terminal size, and a resize of that
+// terminal reaches it (new size and SIGWINCH).
+func TestTerminalPassesResizes(t *testing.T) {
+	dir := t.TempDir()
+	term := startOnTerminal(t, dir, append([]string{"-w", dir}, ptyChildArgs("winch")...)...)
+	term.screen.waitFor(t, "size 24 80 <nil>")
+	if err := pty.Setsize(term.master, &pty.Winsize{Rows: 40, Cols: 132}); err != nil {
+		t.Fatal(err)
+	}
+	term.screen.waitFor(t, "size 40 132 <nil>")
+	term.stop(t)
+}
+
+// TestTerminalInstantCrashIsCalm: a program that crashes at once has its error on the screen
+// at most twice before devrun says, once, that it waits for a change; a change runs it again.
+func TestTerminalInstantCrashIsCalm(t *testing.T) {
+	dir := t.TempDir()
+	term := startOnTerminal(t, dir, append([]string{"-w", dir}, ptyChildArgs("boom")...)...)
+	term.screen.waitFor(t, "crashed 2 times right after start (exit code 2); waiting for a change (or type rs)")
+	screen := term.screen.String()
+	if n := strings.Count(screen, "boom: the code is broken"); n > 2 {
+		t.Fatalf("the error was shown %d times", n)
+	}
+	_, after, _ := strings.Cut(screen, "boom: the code is broken")
+	if n := strings.Count(after, "[devrun] "); n != 2 {
+		t.Fatalf("%d lines of devrun's after the first crash, want 2 (retrying, waiting)", n)
+	}
+	writeFile(t, filepath.Join(dir, "fix.txt"), "x")
+	for strings.Count(term.screen.String(), "boom: the code is broken") < 3 {
+		term.screen.waitChange(t)
+	}
+	term.stop(t)
+}
