@@ -32,6 +32,9 @@ func (b *buildProgress) start() {
 	defer b.mu.Unlock()
 	b.endLocked()
 	started := time.Now()
+	b.con.mu.Lock()
+	b.con.downloads, b.con.downloading = 0, ""
+	b.con.mu.Unlock()
 	stop := make(chan struct{})
 	b.stop = stop
 	b.timer = time.AfterFunc(buildQuiet, func() {
@@ -39,9 +42,6 @@ func (b *buildProgress) start() {
 			b.whileRunning(stop, func() { b.con.printf(levelInfo, b.about, "building %s…", b.what) })
 			return
 		}
-		b.con.mu.Lock()
-		b.con.downloads, b.con.downloading = 0, ""
-		b.con.mu.Unlock()
 		tick := time.NewTicker(buildTick)
 		defer tick.Stop()
 		for b.whileRunning(stop, func() { b.con.setStatus(b.status(time.Since(started))) }) {

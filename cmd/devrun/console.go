@@ -159,7 +159,14 @@ func (c *console) showStatusLocked() {
 			return // the program is in the middle of a line
 		}
 	}
-	fmt.Fprint(c.w, c.prefix.Sprint("[devrun] ")+c.colors[levelInfo].Sprint(c.status))
+	text := c.status
+	if cols := terminalWidth(c.w); cols > 0 {
+		// Longer than the terminal, it would wrap, and "\r" would no longer take it back.
+		if r := []rune(text); len(r) > cols-len("[devrun] ")-1 {
+			text = string(r[:max(cols-len("[devrun] ")-2, 0)]) + "…"
+		}
+	}
+	fmt.Fprint(c.w, c.prefix.Sprint("[devrun] ")+c.colors[levelInfo].Sprint(text))
 	c.statusShown = true
 }
 

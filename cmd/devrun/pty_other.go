@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"os"
 )
 
@@ -12,3 +13,5 @@ func openPty(*os.File, int) (master, slave *os.File, err error) {
 }
 
 func (ss *session) passResizes(*os.File) (stop func()) { return func() {} }
+
+func terminalWidth(io.Writer) int { return 0 }

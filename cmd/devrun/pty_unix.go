@@ -3,6 +3,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -77,4 +78,17 @@ func (ss *session) passResizes(term *os.File) (stop func()) {
 		signal.Stop(winch)
 		close(done)
 	}
+}
+
+// terminalWidth is w's width in columns, 0 if w is not a terminal.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	_, cols, err := pty.Getsize(f)
+	if err != nil {
+		return 0
+	}
+	return cols
 }

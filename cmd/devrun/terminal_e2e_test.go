@@ -177,3 +177,55 @@ func TestTerminalInstantCrashIsCalm(t *testing.T) {
 	}
 	term.stop(t)
 }
+
+// slowBuild is a build step that says it downloads a module and then waits for the test to
+// open its gate: a slow build whose end the test decides, without sleeping.
+func slowBuild(t *testing.T, dir string) (script string, open func()) {
+	t.Helper()
+	gate := filepath.Join(t.TempDir(), "gate") // not watched: opening the gate is not a change
+	if err := syscall.Mkfifo(gate, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "build.sh"), "#!/bin/sh\necho 'go: downloading example.com/m v1.0.0' >&2\nhead -c1 "+gate+" >/dev/null\n")
+	os.Chmod(filepath.Join(dir, "build.sh"), 0o755)
+	return "./build.sh", func() {
+		f, err := os.OpenFile(gate, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("x")
+		f.Close()
+	}
+}
+
+// TestTerminalSlowBuildShowsProgress: a build that takes a while keeps a status line with the
+// time so far and the module being downloaded, gone when the build ends.
+func TestTerminalSlowBuildShowsProgress(t *testing.T) {
+	dir := t.TempDir()
+	script, open := slowBuild(t, dir)
+	term := startOnTerminal(t, dir, append([]string{"-w", dir, "--build", script}, ptyChildArgs("winch")...)...)
+	term.screen.waitFor(t, "[devrun] building "+script+"… ")
+	term.screen.waitFor(t, " · go: downloading example.com/m v1.0.0 (1)")
+	open()
+	term.screen.waitFor(t, "size 24 80")
+	screen := term.screen.String()
+	if !strings.Contains(screen, "\r\033[K[devrun] build ok in ") {
+		t.Fatalf("the status line was not erased before the build's result:\n%q", screen)
+	}
+	term.stop(t)
+}
+
+// TestSlowBuildWithoutTerminal: with no terminal a slow build is one line.
+func TestSlowBuildWithoutTerminal(t *testing.T) {
+	dir := t.TempDir()
+	script, open := slowBuild(t, dir)
+	d := startDevrun(t, dir, nil, append([]string{"-w", dir, "--build", script}, ptyChildArgs("winch")...)...)
+	d.stderr.waitFor(t, "[devrun] building "+script+"…\n")
+	open()
+	d.stderr.waitFor(t, "build ok in ")
+	if out := d.stderr.String(); strings.Count(out, "building") != 1 || strings.Contains(out, "\r") {
+		t.Fatalf("want one building line and no status line:\n%q", out)
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	d.wait(t)
+}
