@@ -48,6 +48,7 @@ func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		p.sayWatching(ss.procs[0] == p)
 		for _, dep := range p.dependsOn {
 			if d := ss.process(dep); d != nil && !d.waitReady(ctx, p) {
 				return
@@ -70,6 +71,60 @@ func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
 			}()
 		}
 	}()
+}
+
+// sayWatching is the start-up line: what devrun watches for p, and how to restart by hand.
+func (p *process) sayWatching(first bool) {
+	if p.watcher == nil {
+		return
+	}
+	var roots []string
+	for _, r := range p.watchOpts.Roots {
+		abs, err := filepath.Abs(r)
+		if err != nil {
+			abs = r
+		}
+		roots = append(roots, relPath(abs, p.cwd))
+	}
+	st := p.watcher.Stats()
+	folders := st.FoldersWatched + st.FoldersPolled
+	exts := "every file"
+	if len(p.watchOpts.Exts) > 0 {
+		exts = "." + strings.Join(p.watchOpts.Exts, " .")
+		if n := len(p.watchOpts.Files); n > 0 && n <= 3 {
+			exts += " " + strings.Join(p.watchOpts.Files, " ")
+		} else if n > 3 {
+			exts += fmt.Sprintf(" and %d more patterns", n)
+		}
+	}
+	line := fmt.Sprintf("watching %s (%s, %s): %s", strings.Join(roots, ", "),
+		plural(folders, "folder"), plural(st.FilesSeen, "file"), exts)
+	if first {
+		line += "; rs + Enter restarts"
+	}
+	p.con.printf(levelInfo, p.about, "%s", line)
+	for _, r := range p.watchOpts.Roots {
+		abs, _ := filepath.Abs(r)
+		p.con.printf(levelDetail, p.about, "watch root: %s", abs)
+	}
+	if len(p.watchOpts.Files) > 3 {
+		p.con.printf(levelDetail, p.about, "whatever their extension: %s", strings.Join(p.watchOpts.Files, " "))
+	}
+	ignores := "the defaults (.git, node_modules, editor files, …) and .gitignore"
+	if p.watchOpts.NoGitignore {
+		ignores = "the defaults (.git, node_modules, editor files, …)"
+	}
+	if len(p.watchOpts.Ignore) > 0 {
+		ignores = strings.Join(p.watchOpts.Ignore, " ") + ", " + ignores
+	}
+	p.con.printf(levelDetail, p.about, "ignoring: %s", ignores)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func (p *process) changed(b watcher.Batch) {

@@ -115,6 +115,9 @@ func TestTerminalShowsWritesInOrder(t *testing.T) {
 	dir := t.TempDir()
 	term := startOnTerminal(t, dir, append([]string{"--name", "order", "-w", dir}, ptyChildArgs("interleave")...)...)
 	term.screen.waitFor(t, "waiting for a change")
+	if first := term.lines()[0]; first != "[devrun] watching . (1 folder, 0 files): every file; rs + Enter restarts" {
+		t.Errorf("the start-up line says %q", first)
+	}
 
 	var got []string
 	for _, l := range term.lines() {
