@@ -98,11 +98,15 @@ func (b *buildProgress) endLocked() {
 	b.con.setStatus("")
 }
 
-// noteBuildLine follows the go command's download progress in the output (called with the
-// console's lock held).
-func (c *console) noteBuildLineLocked(text string) {
+// noteLineLocked reads a line of a program's (or its build's) output for what devrun should
+// add to it: the go command's download progress, who holds a port the program could not
+// bind. It is called with the console's lock held.
+func (c *console) noteLineLocked(about, text string) {
 	if mod, ok := strings.CutPrefix(text, "go: downloading "); ok {
 		c.downloads++
 		c.downloading = mod
+	}
+	if port, ok := portInUse(text); ok && port != 0 {
+		go c.sayPortHolder(about, port)
 	}
 }

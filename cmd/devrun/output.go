@@ -78,7 +78,7 @@ func (w *childOutput) endLineLocked() {
 
 func (w *childOutput) emit(line []byte) {
 	text := string(bytes.TrimRight(line, "\r\n"))
-	w.con.noteBuildLineLocked(text)
+	w.con.noteLineLocked(w.process, text)
 	w.ring.addLine(logLine{Stream: w.stream, Process: w.process, Text: text, Time: time.Now()})
 	if w.prefix != "" {
 		buf := make([]byte, 0, len(w.prefix)+len(line))

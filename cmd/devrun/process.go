@@ -253,8 +253,9 @@ func endsOutput(k runner.EventKind) bool {
 // listenHint explains the usual cause of a quick crash under --listen: the program binds the
 // port itself ("address already in use") instead of taking the socket devrun holds.
 const listenHint = `it exited soon after start while devrun holds its --listen socket: if it said "address already in use", ` +
-	`it binds the port itself and must be changed so that it takes the inherited socket instead. ` +
-	`Go: ln, err := childrpc.Listener(":8080"); Node: server.listen(process.env.LISTEN_FDS ? {fd: 3} : 8080)`
+	`it binds the port itself and must take the inherited socket (fd 3, LISTEN_FDS) instead. ` +
+	`Go: ln, err := childrpc.Listener(":8080"); Node: server.listen(process.env.LISTEN_FDS ? {fd: 3} : 8080); ` +
+	`Python: socket.socket(fileno=3), uvicorn --fd 3, or gunicorn (it honours LISTEN_FDS)`
 
 // eventLevel decides which events a user sees by default: what changed, what runs, what went
 // wrong. Pids, signals sent and the child's methods are for -v.

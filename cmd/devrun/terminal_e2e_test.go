@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -30,6 +31,14 @@ func ptyChild(args []string) int {
 			fmt.Fprintf(out, "line %d\n", i)
 		}
 		os.Stdout.WriteString("half a line")
+		return 0
+	case "bind":
+		ln, err := net.Listen("tcp", args[1])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		ln.Close()
 		return 0
 	case "boom":
 		os.Stderr.WriteString("boom: the code is broken\n")
