@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -284,15 +285,26 @@ func eventLevel(e runner.Event) level {
 }
 
 // describeBatch says which file changed, and how many more: "main.go changed (and 2 more)".
+// It names files that exist: a file that is gone already was most often an editor's or sed
+// -i's temporary file, renamed over the real one, which is in the batch too. Only when every
+// file is gone (deleted) are they named.
 func describeBatch(paths []string, cwd string) string {
 	if len(paths) == 0 {
 		return "files changed"
 	}
-	sorted := append([]string(nil), paths...)
-	sort.Strings(sorted)
-	s := relPath(sorted[0], cwd) + " changed"
-	if len(sorted) > 1 {
-		s += fmt.Sprintf(" (and %d more)", len(sorted)-1)
+	var existing []string
+	for _, p := range paths {
+		if _, err := os.Lstat(p); err == nil {
+			existing = append(existing, p)
+		}
+	}
+	if len(existing) == 0 {
+		existing = paths
+	}
+	sort.Strings(existing)
+	s := relPath(existing[0], cwd) + " changed"
+	if len(existing) > 1 {
+		s += fmt.Sprintf(" (and %d more)", len(existing)-1)
 	}
 	return s
 }
