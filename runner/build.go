@@ -86,7 +86,7 @@ func (s *supervisor) buildGone(b *buildRun) {
 }
 
 func (s *supervisor) buildFailed(took time.Duration, err error) {
-	reason := "waiting for a change"
+	reason := "waiting for a fix"
 	if s.cur != nil {
 		reason = "still running the previous build"
 	}

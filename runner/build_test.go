@@ -60,7 +60,7 @@ func TestBuildFailureKeepsTheOldChild(t *testing.T) {
 func TestFirstBuildFailureStartsNothing(t *testing.T) {
 	ctl := filepath.Join(t.TempDir(), "ctl")
 	h := newHarness(t, buildConfig(t, ctl, "fail"))
-	if f := h.waitKind(BuildFailed); !strings.HasSuffix(f.String(), "; waiting for a change") {
+	if f := h.waitKind(BuildFailed); !strings.HasSuffix(f.String(), "; waiting for a fix") {
 		t.Fatalf("build failure says %q", f)
 	}
 	if st := h.r.Status(); st.State != StateWaiting || st.PID != 0 {

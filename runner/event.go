@@ -28,12 +28,14 @@ const (
 	Stopping       // the runner sent Signal to the group of PID
 	GraceOver      // the grace period ended: SIGKILL to the group of PID
 	Exited         // the child PID exited (ExitCode, or Signal when killed by a signal; Reason "stopped" when the runner stopped it)
-	Backoff        // an exit the runner did not ask for: restart after Duration (Reason: "crashed", "exited")
-	GaveUp         // too many quick crashes in a row (Reason); waiting for the next Restart
-	Waiting        // no restart (Reason: "clean exit", "crashed"); waiting for the next Restart
-	ChildEvent     // the child sent a value that is not JSON-RPC (Value)
-	ChannelError   // the child channel had a problem (Reason); it keeps working
-	Warning        // something degraded but supervision goes on (Reason, Err)
+	// Backoff, GaveUp and Waiting follow an exit the runner did not ask for, and repeat its PID,
+	// ExitCode and Signal, so that each makes one line saying what happened and what follows.
+	Backoff      // restart after Duration (Reason "right after start" for a crash within a second)
+	GaveUp       // crashed right after start too many times in a row (Reason); waiting for the next Restart
+	Waiting      // no restart: waiting for the next Restart (Reason "a build is running": for its result)
+	ChildEvent   // the child sent a value that is not JSON-RPC (Value)
+	ChannelError // the child channel had a problem (Reason); it keeps working
+	Warning      // something degraded but supervision goes on (Reason, Err)
 )
 
 var kindNames = [...]string{
@@ -106,14 +108,20 @@ func (e Event) String() string {
 	case GraceOver:
 		return "grace period over; killing the group"
 	case Exited:
-		if e.Signal != "" {
-			return "killed by signal " + e.Signal
-		}
-		return fmt.Sprintf("exited with code %d", e.ExitCode)
+		return e.exit()
 	case Backoff:
-		return fmt.Sprintf("%s; restarting in %s", e.Reason, roundDuration(e.Duration))
-	case GaveUp, Waiting:
-		return e.Reason + "; waiting for a change"
+		return fmt.Sprintf("%s; restarting in %s", withReason(e.exit(), e.Reason, " "), roundDuration(e.Duration))
+	case GaveUp:
+		how := fmt.Sprintf("exit code %d", e.ExitCode)
+		if e.Signal != "" {
+			how = "signal " + e.Signal
+		}
+		return fmt.Sprintf("%s (%s); waiting for a change", e.Reason, how)
+	case Waiting:
+		if e.Reason != "" {
+			return e.exit() + " while " + e.Reason
+		}
+		return e.exit() + "; waiting for a change"
 	case ChildEvent:
 		return "child sent " + string(e.Value)
 	case ChannelError:
@@ -126,6 +134,13 @@ func (e Event) String() string {
 		return s
 	}
 	return e.Kind.String()
+}
+
+func (e Event) exit() string {
+	if e.Signal != "" {
+		return "killed by signal " + e.Signal
+	}
+	return fmt.Sprintf("exited with code %d", e.ExitCode)
 }
 
 func withReason(s, reason, sep string) string {

@@ -53,7 +53,10 @@ const (
 	maxBackoff      = 5 * time.Second
 	backoffResetAge = 10 * time.Second // a child that lived this long starts the backoff afresh
 	quickCrashAge   = time.Second      // a crash sooner than this counts towards giving up
-	maxQuickCrashes = 10
+	// A crash right after start most often means broken code, which a retry will not mend:
+	// one retry (for what is passing, a port still held, say), then wait for a change, so the
+	// error is on screen twice at most and the wait begins within a second or so.
+	maxQuickCrashes = 2
 )
 
 // restartPolicy turns the exits of successive generations into decisions. It is pure: time
@@ -76,6 +79,7 @@ type decision struct {
 	delay   time.Duration
 	gaveUp  bool // too many quick crashes in a row: wait for Restart
 	crashes int  // the quick crashes in a row that led to gaveUp
+	quick   bool // the generation crashed right after start
 }
 
 func newRestartPolicy(p Policy, now func() time.Time) *restartPolicy {
@@ -101,7 +105,8 @@ func (rp *restartPolicy) exited(started time.Time, crashed bool) decision {
 	if age >= rp.resetAge {
 		rp.nextDelay = rp.minDelay
 	}
-	if crashed && age < rp.quickAge {
+	quick := crashed && age < rp.quickAge
+	if quick {
 		rp.quickCrashes++
 	} else {
 		rp.quickCrashes = 0
@@ -113,11 +118,11 @@ func (rp *restartPolicy) exited(started time.Time, crashed bool) decision {
 	case crashed && rp.quickCrashes >= rp.giveUpAfter:
 		n := rp.quickCrashes
 		rp.reset()
-		return decision{gaveUp: true, crashes: n}
+		return decision{gaveUp: true, crashes: n, quick: true}
 	case rp.policy == Always || crashed:
 		d := rp.nextDelay
 		rp.nextDelay = min(rp.nextDelay*2, rp.maxDelay)
-		return decision{restart: true, delay: d}
+		return decision{restart: true, delay: d, quick: quick}
 	}
-	return decision{}
+	return decision{quick: quick}
 }

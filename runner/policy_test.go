@@ -17,64 +17,68 @@ func live(rp *restartPolicy, c *fakeClock, age time.Duration, crashed bool) deci
 	return rp.exited(started, crashed)
 }
 
-func TestPolicyCrashBackoffDoublesThenGivesUp(t *testing.T) {
-	c := &fakeClock{t: time.Unix(1000, 0)}
-	rp := newRestartPolicy(OnCrash, c.now)
-	want := []time.Duration{
-		100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond,
-		800 * time.Millisecond, 1600 * time.Millisecond, 3200 * time.Millisecond,
-		5 * time.Second, 5 * time.Second, 5 * time.Second,
+// TestPolicyCrashLoop is the crash-loop rule as a table: each step is one generation's life and
+// how it ended, and what the policy must decide.
+func TestPolicyCrashLoop(t *testing.T) {
+	const quick, slow = 50 * time.Millisecond, 2 * time.Second
+	type step struct {
+		age     time.Duration
+		crashed bool
+		want    decision
 	}
-	for i, w := range want {
-		d := live(rp, c, 50*time.Millisecond, true)
-		if !d.restart || d.delay != w || d.gaveUp {
-			t.Fatalf("crash %d: got %+v, want restart in %v", i+1, d, w)
-		}
-		c.advance(d.delay)
-	}
-	d := live(rp, c, 50*time.Millisecond, true)
-	if d.restart || !d.gaveUp || d.crashes != 10 {
-		t.Fatalf("crash 10: got %+v, want gave up after 10", d)
-	}
-	// Giving up forgets the story: the next crash starts again at the minimum.
-	if d := live(rp, c, 50*time.Millisecond, true); !d.restart || d.delay != 100*time.Millisecond {
-		t.Fatalf("after giving up: got %+v", d)
-	}
-}
-
-func TestPolicyLongUptimeResetsBackoff(t *testing.T) {
-	c := &fakeClock{t: time.Unix(1000, 0)}
-	rp := newRestartPolicy(OnCrash, c.now)
-	for range 4 {
-		live(rp, c, 10*time.Millisecond, true)
-	}
-	if d := live(rp, c, 10*time.Millisecond, true); d.delay != 1600*time.Millisecond {
-		t.Fatalf("5th quick crash: delay %v, want 1.6s", d.delay)
-	}
-	if d := live(rp, c, 9*time.Second, true); d.delay != 3200*time.Millisecond {
-		t.Fatalf("crash after 9s: delay %v, want 3.2s (no reset before 10s)", d.delay)
-	}
-	if d := live(rp, c, 10*time.Second, true); d.delay != 100*time.Millisecond {
-		t.Fatalf("crash after 10s: delay %v, want reset to 100ms", d.delay)
-	}
-}
-
-func TestPolicySlowCrashBreaksTheStreak(t *testing.T) {
-	c := &fakeClock{t: time.Unix(1000, 0)}
-	rp := newRestartPolicy(OnCrash, c.now)
-	for range 9 {
-		live(rp, c, 10*time.Millisecond, true)
-	}
-	if d := live(rp, c, 2*time.Second, true); d.gaveUp || !d.restart {
-		t.Fatalf("a crash after 2s must not count as quick: %+v", d)
-	}
-	for i := range 9 {
-		if d := live(rp, c, 10*time.Millisecond, true); d.gaveUp {
-			t.Fatalf("gave up after %d quick crashes, want 10", i+1)
-		}
-	}
-	if d := live(rp, c, 10*time.Millisecond, true); !d.gaveUp {
-		t.Fatalf("10th quick crash in a row: %+v, want gave up", d)
+	restart := func(d time.Duration, quick bool) decision { return decision{restart: true, delay: d, quick: quick} }
+	gaveUp := decision{gaveUp: true, crashes: maxQuickCrashes, quick: true}
+	for _, c := range []struct {
+		name  string
+		steps []step
+	}{
+		{"an instant crash is retried once, then devrun waits", []step{
+			{quick, true, restart(100*time.Millisecond, true)},
+			{quick, true, gaveUp},
+		}},
+		{"giving up forgets the story", []step{
+			{quick, true, restart(100*time.Millisecond, true)},
+			{quick, true, gaveUp},
+			{quick, true, restart(100*time.Millisecond, true)},
+		}},
+		{"a program that ran a while is restarted with a doubling backoff, never given up on", []step{
+			{slow, true, restart(100*time.Millisecond, false)},
+			{slow, true, restart(200*time.Millisecond, false)},
+			{slow, true, restart(400*time.Millisecond, false)},
+			{slow, true, restart(800*time.Millisecond, false)},
+			{slow, true, restart(1600*time.Millisecond, false)},
+			{slow, true, restart(3200*time.Millisecond, false)},
+			{slow, true, restart(5*time.Second, false)},
+			{slow, true, restart(5*time.Second, false)},
+		}},
+		{"a slow crash breaks a streak of quick ones", []step{
+			{quick, true, restart(100*time.Millisecond, true)},
+			{slow, true, restart(200*time.Millisecond, false)},
+			{quick, true, restart(400*time.Millisecond, true)},
+			{quick, true, gaveUp},
+		}},
+		{"10 s of uptime resets the backoff, 9 s does not", []step{
+			{slow, true, restart(100*time.Millisecond, false)},
+			{slow, true, restart(200*time.Millisecond, false)},
+			{9 * time.Second, true, restart(400*time.Millisecond, false)},
+			{10 * time.Second, true, restart(100*time.Millisecond, false)},
+		}},
+		{"a clean exit waits and breaks the streak", []step{
+			{quick, true, restart(100*time.Millisecond, true)},
+			{quick, false, decision{}},
+			{quick, true, restart(200*time.Millisecond, true)},
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clock := &fakeClock{t: time.Unix(1000, 0)}
+			rp := newRestartPolicy(OnCrash, clock.now)
+			for i, s := range c.steps {
+				if got := live(rp, clock, s.age, s.crashed); got != s.want {
+					t.Fatalf("step %d (lived %v, crashed %v): got %+v, want %+v", i+1, s.age, s.crashed, got, s.want)
+				}
+				clock.advance(time.Second)
+			}
+		})
 	}
 }
 
@@ -95,15 +99,13 @@ func TestPolicyCleanExit(t *testing.T) {
 func TestPolicyNeverAndReset(t *testing.T) {
 	c := &fakeClock{t: time.Unix(1000, 0)}
 	never := newRestartPolicy(Never, c.now)
-	for range 12 {
+	for range 4 {
 		if d := live(never, c, time.Millisecond, true); d.restart || d.gaveUp {
 			t.Fatalf("never: %+v, want wait", d)
 		}
 	}
 	rp := newRestartPolicy(OnCrash, c.now)
-	for range 5 {
-		live(rp, c, time.Millisecond, true)
-	}
+	live(rp, c, time.Millisecond, true)
 	rp.reset()
 	if d := live(rp, c, time.Millisecond, true); d.delay != 100*time.Millisecond {
 		t.Fatalf("after reset: delay %v, want 100ms", d.delay)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/devrun-dev/devrun/childrpc"
 )
@@ -56,6 +57,10 @@ func (r *Runner) Restart(reason string) { r.post(msgRestart{reason: reason}) }
 // second Ctrl-C. What was killed is not restarted; Run goes on waiting for Restart, or returns
 // if its context is done.
 func (r *Runner) Kill() { r.post(msgKill{}) }
+
+// Signal sends sig to the process groups of the running generations, without stopping them:
+// SIGWINCH after the terminal was resized, say. It does nothing while no child runs.
+func (r *Runner) Signal(sig syscall.Signal) { r.post(msgSignal{sig}) }
 
 // Call sends a request to the current child over its channel and returns the raw result. With
 // no child running, or when the child exits before answering, the error is a *childrpc.Error

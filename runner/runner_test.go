@@ -115,19 +115,19 @@ func TestCrashBackoffThenGiveUp(t *testing.T) {
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("exit", "RUNNER_TEST_CODE=3")}, func(r *Runner) {
 		r.policy.minDelay, r.policy.maxDelay = time.Millisecond, 4*time.Millisecond
 	})
-	for i := 0; i < 9; i++ {
+	for i := 0; i < maxQuickCrashes-1; i++ {
 		if e := h.waitKind(Exited); e.ExitCode != 3 || e.String() != "exited with code 3" {
 			t.Fatalf("exit %+v", e)
 		}
-		if b := h.waitKind(Backoff); !strings.HasPrefix(b.String(), "crashed; restarting in ") {
+		if b := h.waitKind(Backoff); !strings.HasPrefix(b.String(), "exited with code 3 right after start; restarting in ") {
 			t.Fatalf("backoff says %q", b)
 		}
 	}
 	h.waitKind(Exited)
-	if g := h.waitKind(GaveUp); g.String() != "crashed 10 times in a row; waiting for a change" {
+	if g := h.waitKind(GaveUp); g.String() != "crashed 2 times right after start (exit code 3); waiting for a change" {
 		t.Fatalf("gave up says %q", g)
 	}
-	if st := h.r.Status(); st.State != StateWaiting || st.LastExit == nil || st.LastExit.Code != 3 || st.Restarts != 9 {
+	if st := h.r.Status(); st.State != StateWaiting || st.LastExit == nil || st.LastExit.Code != 3 || st.Restarts != maxQuickCrashes-1 {
 		t.Fatalf("status %+v", st)
 	}
 	h.r.Restart("fixed")
@@ -137,7 +137,7 @@ func TestCrashBackoffThenGiveUp(t *testing.T) {
 func TestCleanExitWaitsForRestart(t *testing.T) {
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("exit", "RUNNER_TEST_CODE=0")})
 	h.waitKind(Exited)
-	if w := h.waitKind(Waiting); w.String() != "clean exit; waiting for a change" {
+	if w := h.waitKind(Waiting); w.String() != "exited with code 0; waiting for a change" {
 		t.Fatalf("waiting says %q", w)
 	}
 	if st := h.r.Status(); st.State != StateWaiting {
@@ -154,7 +154,7 @@ func TestAlwaysRestartsACleanExit(t *testing.T) {
 		r.policy.minDelay = time.Millisecond
 	})
 	h.waitKind(Exited)
-	if b := h.waitKind(Backoff); !strings.HasPrefix(b.String(), "exited; restarting in ") {
+	if b := h.waitKind(Backoff); !strings.HasPrefix(b.String(), "exited with code 0; restarting in ") {
 		t.Fatalf("backoff says %q", b)
 	}
 	h.waitKind(Started)
@@ -163,7 +163,7 @@ func TestAlwaysRestartsACleanExit(t *testing.T) {
 func TestNeverRestartsACrash(t *testing.T) {
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("exit", "RUNNER_TEST_CODE=1"), Restart: Never})
 	h.waitKind(Exited)
-	if w := h.waitKind(Waiting); w.String() != "crashed; waiting for a change" {
+	if w := h.waitKind(Waiting); w.String() != "exited with code 1; waiting for a change" {
 		t.Fatalf("waiting says %q", w)
 	}
 	h.stop()

@@ -16,6 +16,7 @@ type (
 		fromChild bool
 	}
 	msgKill   struct{}
+	msgSignal struct{ sig syscall.Signal }
 	msgExited struct {
 		g  *generation
 		st exitStatus
@@ -141,6 +142,12 @@ func (s *supervisor) handle(m any) {
 		s.restart(m)
 	case msgKill:
 		s.kill()
+	case msgSignal:
+		for _, g := range []*generation{s.cur, s.next} {
+			if g != nil && !g.exited {
+				g.grp.signal(m.sig)
+			}
+		}
 	case msgExited:
 		s.exited(m.g, m.st)
 	case msgGone:
@@ -323,31 +330,31 @@ func (s *supervisor) exited(g *generation, st exitStatus) {
 	}
 }
 
-// afterExit applies the restart policy to an exit the runner did not ask for.
+// afterExit applies the restart policy to an exit the runner did not ask for. The event it
+// emits names the exit too, so that one line tells the user what happened and what follows.
 func (s *supervisor) afterExit(g *generation, st exitStatus) {
+	e := Event{PID: g.pid, ExitCode: st.code, Signal: st.signalName()}
 	if s.bld != nil {
-		return // the build in progress decides what runs next
+		e.Kind, e.Reason = Waiting, "a build is running" // its result decides what runs next
+		s.emit(e)
+		return
 	}
-	crashed := !st.success()
-	d := s.r.policy.exited(g.started, crashed)
-	what := "clean exit"
-	if crashed {
-		what = "crashed"
-	}
+	d := s.r.policy.exited(g.started, !st.success())
 	switch {
 	case d.gaveUp:
-		s.emit(Event{Kind: GaveUp, Reason: fmt.Sprintf("crashed %d times in a row", d.crashes)})
+		e.Kind, e.Reason = GaveUp, fmt.Sprintf("crashed %d times right after start", d.crashes)
 	case d.restart:
-		if !crashed {
-			what = "exited"
+		e.Kind, e.Duration = Backoff, d.delay
+		if d.quick {
+			e.Reason = "right after start"
 		}
-		s.emit(Event{Kind: Backoff, Reason: what, Duration: d.delay})
 		s.backoffSeq++
 		seq := s.backoffSeq
 		s.backoff = time.AfterFunc(d.delay, func() { s.r.inbox.post(msgBackoff{seq}) })
 	default:
-		s.emit(Event{Kind: Waiting, Reason: what})
+		e.Kind = Waiting
 	}
+	s.emit(e)
 }
 
 func (s *supervisor) cancelBackoff() {

@@ -36,6 +36,19 @@ type console struct {
 	// labelWidth aligns process prefixes; prefixes counts them to rotate colours.
 	labelWidth int
 	prefixes   int
+
+	// The programs' outputs that share the screen: their open lines are ended before one of
+	// devrun's, and their streams drained before a line about something that ended.
+	outputs []*childOutput
+	streams []*outputStream
+
+	// status is a line kept up to date at the bottom of a terminal (a build's progress), shown
+	// while no other output is under way.
+	status      string
+	statusShown bool
+	// What the go command last said it is downloading, and how many so far (buildprogress.go).
+	downloading string
+	downloads   int
 }
 
 func newConsole(w io.Writer, noColor, quiet, verbose bool) *console {
@@ -84,6 +97,11 @@ func (c *console) printf(lv level, about string, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.hideStatusLocked()
+	defer c.showStatusLocked()
+	for _, o := range c.outputs {
+		o.endLineLocked()
+	}
 	head := "[devrun] "
 	if about != "" {
 		head = "[devrun] " + about + ": "
@@ -92,6 +110,64 @@ func (c *console) printf(lv level, about string, format string, args ...any) {
 	if c.tee != nil {
 		c.tee(plainLine(about, msg))
 	}
+}
+
+// printAfterOutput is printf for a line about something that ended (a program, a build): it
+// first waits until what the programs wrote before is on the screen.
+func (c *console) printAfterOutput(lv level, about string, format string, args ...any) {
+	if !c.verbose && lv == levelDetail {
+		return // neither shown nor kept
+	}
+	c.mu.Lock()
+	streams := c.streams
+	c.mu.Unlock()
+	for _, s := range streams {
+		s.drain()
+	}
+	c.printf(lv, about, format, args...)
+}
+
+// setStatus shows text as the status line on a terminal, in place of the previous one; ""
+// removes it.
+func (c *console) setStatus(text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.useStatus() {
+		return
+	}
+	c.hideStatusLocked()
+	c.status = text
+	c.showStatusLocked()
+}
+
+// useStatus: a status line rewrites itself, which only a terminal can show.
+func (c *console) useStatus() bool { return !c.quiet && isTerminal(c.w) }
+
+func (c *console) hideStatusLocked() {
+	if c.statusShown {
+		fmt.Fprint(c.w, "\r\033[K")
+		c.statusShown = false
+	}
+}
+
+func (c *console) showStatusLocked() {
+	if c.status == "" || c.statusShown {
+		return
+	}
+	for _, o := range c.outputs {
+		if o.open {
+			return // the program is in the middle of a line
+		}
+	}
+	text := c.status
+	if cols := terminalWidth(c.w); cols > 0 {
+		// Longer than the terminal, it would wrap, and "\r" would no longer take it back.
+		if r := []rune(text); len(r) > cols-len("[devrun] ")-1 {
+			text = string(r[:max(cols-len("[devrun] ")-2, 0)]) + "…"
+		}
+	}
+	fmt.Fprint(c.w, c.prefix.Sprint("[devrun] ")+c.colors[levelInfo].Sprint(text))
+	c.statusShown = true
 }
 
 func plainLine(about, msg string) string {

@@ -31,6 +31,8 @@ func TestMain(m *testing.M) {
 		os.Exit(exitStatus(err, os.Stderr))
 	case "child":
 		os.Exit(testChild(os.Args[1:]))
+	case "ptychild":
+		os.Exit(ptyChild(os.Args[1:]))
 	case "rawping":
 		os.Exit(rawPing(os.Args[1]))
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"io"
-	"sync"
 	"time"
 )
 
@@ -11,25 +10,37 @@ import (
 // its lines for `devrun logs`. Alone, a process's bytes pass through untouched; with several
 // processes each line gets the process's prefix ("web   | "), and lines are never interleaved
 // mid-way because each complete line is written at once.
+//
+// It writes under the console's lock, so the screen and `devrun logs` get the program's lines
+// and devrun's own in one and the same order.
 type childOutput struct {
-	mu      sync.Mutex
+	con     *console
 	dst     io.Writer
 	prefix  string
 	stream  string
 	process string
 	ring    *logRing
 	partial []byte
+	// shared: dst is the screen devrun's own lines go to, so a line the program has not
+	// finished is ended before one of them.
+	shared bool
+	open   bool // bytes passed through since the last newline
 }
 
 // maxPartial bounds a line without a newline (a progress bar, say) before it is kept anyway.
 const maxPartial = 64 << 10
 
 func (w *childOutput) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.con.mu.Lock()
+	defer w.con.mu.Unlock()
+	w.con.hideStatusLocked()
+	defer w.con.showStatusLocked()
 	if w.prefix == "" {
 		if _, err := w.dst.Write(p); err != nil {
 			return 0, err
+		}
+		if len(p) > 0 {
+			w.open = p[len(p)-1] != '\n'
 		}
 	}
 	w.partial = append(w.partial, p...)
@@ -51,8 +62,23 @@ func (w *childOutput) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// endLineLocked finishes, before one of devrun's lines, a line the program left open on the
+// screen; `devrun logs` gets that part as a line of its own, as the screen shows it.
+func (w *childOutput) endLineLocked() {
+	if !w.shared || w.prefix != "" || !w.open {
+		return
+	}
+	w.dst.Write([]byte("\n"))
+	w.open = false
+	if len(w.partial) > 0 {
+		w.emit(w.partial)
+		w.partial = nil
+	}
+}
+
 func (w *childOutput) emit(line []byte) {
 	text := string(bytes.TrimRight(line, "\r\n"))
+	w.con.noteLineLocked(w.process, text)
 	w.ring.addLine(logLine{Stream: w.stream, Process: w.process, Text: text, Time: time.Now()})
 	if w.prefix != "" {
 		buf := make([]byte, 0, len(w.prefix)+len(line))

@@ -260,19 +260,12 @@ func replaceOrAdd(defaults, given []string) []string {
 	return append(slices.Clone(defaults), items...)
 }
 
-// outputs decides where a child's stdout and stderr go. A lone process on a terminal writes to
-// the terminal itself, so it sees a terminal (colours, line buffering); otherwise devrun reads
-// the output, keeps it for `devrun logs`, and prefixes each line when several processes share
-// the screen.
+// outputs decides where a child's stdout and stderr go. On a terminal they share one pty, so
+// their order on the screen is the order of the program's writes, as in a plain terminal (and
+// `devrun logs` can no longer tell them apart). Otherwise each goes through a pipe of its own.
+// Either way devrun reads the output, keeps it for `devrun logs`, and prefixes each line when
+// several processes share the screen.
 func (ss *session) outputs(p *process, instance, scale int, s stdio) (stdout, stderr io.Writer) {
-	if p.about == "" && scale == 1 && isTerminal(s.out) && isTerminal(s.err) {
-		out, errOut, err := ss.terminalOutputs(s)
-		if err != nil {
-			ss.con.printf(levelDetail, "", "%v: the program writes to the terminal directly; devrun logs will not show its output", err)
-			return s.out, s.err
-		}
-		return out, errOut
-	}
 	label := p.name
 	if p.about == "" && scale == 1 {
 		label = "" // alone, its lines need no name
@@ -284,30 +277,70 @@ func (ss *session) outputs(p *process, instance, scale int, s stdio) (stdout, st
 	if p.about != "" || scale > 1 {
 		prefix = ss.con.processPrefix(label)
 	}
-	out := &childOutput{dst: s.out, prefix: prefix, stream: "stdout", process: label, ring: ss.logs}
-	errOut := &childOutput{dst: s.err, prefix: prefix, stream: "stderr", process: label, ring: ss.logs}
+	if isTerminal(s.out) {
+		tty, err := ss.terminalOutputs(s, label, prefix)
+		if err == nil {
+			return tty, tty
+		}
+		ss.con.printf(levelDetail, "", "%v: the program's stdout and stderr are pipes", err)
+	}
+	out, err := ss.pipeOutput(&childOutput{con: ss.con, dst: s.out, prefix: prefix, stream: "stdout", process: label, ring: ss.logs})
+	if err != nil {
+		return s.out, s.err
+	}
+	errOut, err := ss.pipeOutput(&childOutput{con: ss.con, dst: s.err, prefix: prefix, stream: "stderr", process: label, ring: ss.logs})
+	if err != nil {
+		return out, s.err
+	}
 	return out, errOut
 }
 
-// terminalOutputs gives a lone child a pty for each stream in place of the terminal.
-func (ss *session) terminalOutputs(s stdio) (stdout, stderr *os.File, err error) {
-	var files [2]*os.File
-	for i, dst := range []io.Writer{s.out, s.err} {
-		tp, err := openTerminalPipe(dst.(*os.File))
-		if err != nil {
-			return nil, nil, err
-		}
-		ss.ptys = append(ss.ptys, tp)
-		w := &childOutput{dst: dst, stream: [2]string{"stdout", "stderr"}[i], ring: ss.logs}
-		ss.copies.Add(1)
-		go func() {
-			defer ss.copies.Done()
-			io.Copy(w, tp.master)
-			tp.master.Close()
-		}()
-		files[i] = tp.slave
+// terminalOutputs gives a child one pty for stdout and stderr, in place of the terminal.
+func (ss *session) terminalOutputs(s stdio, label, prefix string) (*os.File, error) {
+	margin := 0
+	if prefix != "" {
+		margin = ss.con.labelWidth + len(" | ")
 	}
-	return files[0], files[1], nil
+	master, slave, err := openPty(s.out.(*os.File), margin)
+	if err != nil {
+		return nil, err
+	}
+	o := &childOutput{con: ss.con, dst: s.out, prefix: prefix, stream: "stdout", process: label, ring: ss.logs,
+		shared: isTerminal(s.err)}
+	ss.ptys = append(ss.ptys, ptyOut{slave: slave, margin: margin})
+	ss.addStream(newOutputStream(master, slave, o), o)
+	return slave, nil
+}
+
+// pipeOutput is a pipe whose far end o gets; a devrun line about an exit waits for it too.
+func (ss *session) pipeOutput(o *childOutput) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	o.shared = o.dst == ss.con.w || sameFile(o.dst, ss.con.w)
+	ss.addStream(newOutputStream(r, w, o), o)
+	return w, nil
+}
+
+func (ss *session) addStream(st *outputStream, o *childOutput) {
+	ss.streams = append(ss.streams, st)
+	ss.con.mu.Lock()
+	ss.con.streams = append(ss.con.streams, st)
+	ss.con.outputs = append(ss.con.outputs, o)
+	ss.con.mu.Unlock()
+}
+
+// sameFile: a and b are one open file (devrun started with 2>&1, say).
+func sameFile(a, b io.Writer) bool {
+	fa, ok1 := a.(*os.File)
+	fb, ok2 := b.(*os.File)
+	if !ok1 || !ok2 {
+		return false
+	}
+	sa, err1 := fa.Stat()
+	sb, err2 := fb.Stat()
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // shellQuote writes argv as a shell would read it back.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -35,6 +36,11 @@ type process struct {
 	readyTimeout time.Duration
 	readyOnce    sync.Once
 	ready        chan struct{} // closed when the first instance says it is ready
+
+	buildOnce sync.Once
+	build     *buildProgress
+
+	retrying sync.Map // instance -> true: its next start follows a crash, and its line said so
 }
 
 // start runs p's instances once the processes it depends on are ready. It returns at once: the
@@ -43,6 +49,7 @@ func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		p.sayWatching(ss.procs[0] == p)
 		for _, dep := range p.dependsOn {
 			if d := ss.process(dep); d != nil && !d.waitReady(ctx, p) {
 				return
@@ -67,6 +74,60 @@ func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
 	}()
 }
 
+// sayWatching is the start-up line: what devrun watches for p, and how to restart by hand.
+func (p *process) sayWatching(first bool) {
+	if p.watcher == nil {
+		return
+	}
+	var roots []string
+	for _, r := range p.watchOpts.Roots {
+		abs, err := filepath.Abs(r)
+		if err != nil {
+			abs = r
+		}
+		roots = append(roots, relPath(abs, p.cwd))
+	}
+	st := p.watcher.Stats()
+	folders := st.FoldersWatched + st.FoldersPolled
+	exts := "every file"
+	if len(p.watchOpts.Exts) > 0 {
+		exts = "." + strings.Join(p.watchOpts.Exts, " .")
+		if n := len(p.watchOpts.Files); n > 0 && n <= 3 {
+			exts += " " + strings.Join(p.watchOpts.Files, " ")
+		} else if n > 3 {
+			exts += fmt.Sprintf(" and %d more patterns", n)
+		}
+	}
+	line := fmt.Sprintf("watching %s (%s, %s): %s", strings.Join(roots, ", "),
+		plural(folders, "folder"), plural(st.FilesSeen, "file"), exts)
+	if first {
+		line += "; rs + Enter restarts"
+	}
+	p.con.printf(levelInfo, p.about, "%s", line)
+	for _, r := range p.watchOpts.Roots {
+		abs, _ := filepath.Abs(r)
+		p.con.printf(levelDetail, p.about, "watch root: %s", abs)
+	}
+	if len(p.watchOpts.Files) > 3 {
+		p.con.printf(levelDetail, p.about, "whatever their extension: %s", strings.Join(p.watchOpts.Files, " "))
+	}
+	ignores := "the defaults (.git, node_modules, editor files, …) and .gitignore"
+	if p.watchOpts.NoGitignore {
+		ignores = "the defaults (.git, node_modules, editor files, …)"
+	}
+	if len(p.watchOpts.Ignore) > 0 {
+		ignores = strings.Join(p.watchOpts.Ignore, " ") + ", " + ignores
+	}
+	p.con.printf(levelDetail, p.about, "ignoring: %s", ignores)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
 func (p *process) changed(b watcher.Batch) {
 	reason := describeBatch(b.Paths, p.cwd)
 	if b.Rescan {
@@ -75,7 +136,7 @@ func (p *process) changed(b watcher.Batch) {
 	if p.clear {
 		p.con.clearScreen()
 	}
-	p.con.printf(levelInfo, p.about, "restarting: %s", reason)
+	p.con.printf(levelInfo, p.about, "%s: %s", p.restartWord(), reason)
 	for _, path := range b.Paths {
 		p.con.printf(levelDetail, p.about, "changed: %s", relPath(path, p.cwd))
 	}
@@ -85,10 +146,24 @@ func (p *process) changed(b watcher.Batch) {
 }
 
 func (p *process) restart(reason string) {
-	p.con.printf(levelInfo, p.about, "restarting: %s", reason)
+	p.con.printf(levelInfo, p.about, "%s: %s", p.restartWord(), reason)
 	for _, r := range p.runners {
 		r.Restart(reason)
 	}
+}
+
+// restartWord says what a change is about to do, and nothing it may not do: a build comes
+// first and may fail, and with nothing running nothing restarts.
+func (p *process) restartWord() string {
+	if p.target.Build != nil {
+		return "rebuilding"
+	}
+	for _, r := range p.runners {
+		if r.Status().PID != 0 {
+			return "restarting"
+		}
+	}
+	return "starting"
 }
 
 // waitReady holds back a dependant until p is ready, or until p's ready timeout, after which
@@ -121,49 +196,115 @@ func (p *process) onEvent(instance int, e runner.Event) {
 			// The built binary's cache path says nothing to the user; the package does.
 			e.Command = append([]string{p.name}, e.Command[1:]...)
 		}
+	case runner.BuildStart:
+		p.buildProgress(about).start()
+	case runner.BuildOK, runner.BuildFailed, runner.BuildCancelled:
+		p.buildProgress(about).end()
 	}
-	p.con.printf(eventLevel(e), about, "%s", e.String())
+	line := e.String()
+	if e.Kind == runner.GaveUp {
+		line += " (or type rs)"
+	}
+	lv := eventLevel(e)
+	switch e.Kind {
+	case runner.Backoff:
+		p.retrying.Store(instance, true)
+	case runner.Starting:
+		if again, _ := p.retrying.LoadAndDelete(instance); again == true {
+			lv = levelDetail // "restarting in 100ms" said it
+		}
+	}
+	if endsOutput(e.Kind) {
+		p.con.printAfterOutput(lv, about, "%s", line)
+	} else {
+		p.con.printf(lv, about, "%s", line)
+	}
 	if e.Kind == runner.Exited && e.Reason != "stopped" && e.ExitCode != 0 && len(p.listen) > 0 && e.Duration < 2*time.Second {
 		p.con.printf(levelWarn, about, "%s", listenHint)
 	}
 }
 
+// buildProgress is made on the first build: only then is it known how devrun's lines name it.
+func (p *process) buildProgress(about string) *buildProgress {
+	p.buildOnce.Do(func() {
+		what := p.name
+		if b := p.target.Build; p.target.Kind == target.Go && len(b) > 0 {
+			what = b[len(b)-1] // the package, as go build is given it: ./cmd/server
+		} else if len(b) == 3 && b[0] == "sh" && b[1] == "-c" {
+			what = b[2]
+		} else if len(b) > 0 {
+			what = strings.Join(b, " ")
+		}
+		p.build = &buildProgress{con: p.con, about: about, what: what}
+	})
+	return p.build
+}
+
+// endsOutput: the event reports the end of something that wrote to the screen (a program, a
+// build), so its line must come after all that it wrote.
+func endsOutput(k runner.EventKind) bool {
+	switch k {
+	case runner.Exited, runner.Backoff, runner.GaveUp, runner.Waiting, runner.NotReady,
+		runner.BuildOK, runner.BuildFailed, runner.StartFailed:
+		return true
+	}
+	return false
+}
+
 // listenHint explains the usual cause of a quick crash under --listen: the program binds the
 // port itself ("address already in use") instead of taking the socket devrun holds.
 const listenHint = `it exited soon after start while devrun holds its --listen socket: if it said "address already in use", ` +
-	`it binds the port itself and must be changed so that it takes the inherited socket instead. ` +
-	`Go: ln, err := childrpc.Listener(":8080"); Node: server.listen(process.env.LISTEN_FDS ? {fd: 3} : 8080)`
+	`it binds the port itself and must take the inherited socket (fd 3, LISTEN_FDS) instead. ` +
+	`Go: ln, err := childrpc.Listener(":8080"); Node: server.listen(process.env.LISTEN_FDS ? {fd: 3} : 8080); ` +
+	`Python: socket.socket(fileno=3), uvicorn --fd 3, or gunicorn (it honours LISTEN_FDS)`
 
 // eventLevel decides which events a user sees by default: what changed, what runs, what went
 // wrong. Pids, signals sent and the child's methods are for -v.
 func eventLevel(e runner.Event) level {
 	switch e.Kind {
-	case runner.BuildFailed, runner.StartFailed:
+	case runner.BuildFailed, runner.StartFailed, runner.GaveUp:
 		return levelError
-	case runner.Backoff, runner.GaveUp, runner.NotReady, runner.GraceOver, runner.Warning, runner.ChannelError:
+	case runner.Backoff:
+		if e.ExitCode != 0 || e.Signal != "" {
+			return levelError // a crash: shown even with -q
+		}
+		return levelInfo
+	case runner.NotReady, runner.GraceOver, runner.Warning, runner.ChannelError:
 		return levelWarn
 	case runner.BuildOK:
 		return levelGood
-	case runner.Exited:
-		if e.Reason == "stopped" {
-			return levelDetail // the exit devrun asked for is no news
+	case runner.Waiting:
+		if e.ExitCode != 0 || e.Signal != "" {
+			return levelError
 		}
-	case runner.Started, runner.Stopping, runner.Hello, runner.ChildEvent, runner.Ready, runner.BuildStart:
+	case runner.Started, runner.Stopping, runner.Hello, runner.ChildEvent, runner.Ready, runner.BuildStart,
+		runner.Exited: // the line that follows an exit says what it was and what happens next
 		return levelDetail
 	}
 	return levelInfo
 }
 
 // describeBatch says which file changed, and how many more: "main.go changed (and 2 more)".
+// It names files that exist: a file that is gone already was most often an editor's or sed
+// -i's temporary file, renamed over the real one, which is in the batch too. Only when every
+// file is gone (deleted) are they named.
 func describeBatch(paths []string, cwd string) string {
 	if len(paths) == 0 {
 		return "files changed"
 	}
-	sorted := append([]string(nil), paths...)
-	sort.Strings(sorted)
-	s := relPath(sorted[0], cwd) + " changed"
-	if len(sorted) > 1 {
-		s += fmt.Sprintf(" (and %d more)", len(sorted)-1)
+	var existing []string
+	for _, p := range paths {
+		if _, err := os.Lstat(p); err == nil {
+			existing = append(existing, p)
+		}
+	}
+	if len(existing) == 0 {
+		existing = paths
+	}
+	sort.Strings(existing)
+	s := relPath(existing[0], cwd) + " changed"
+	if len(existing) > 1 {
+		s += fmt.Sprintf(" (and %d more)", len(existing)-1)
 	}
 	return s
 }

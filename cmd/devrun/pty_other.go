@@ -1,18 +1,17 @@
-//go:build !linux
+//go:build !unix
 
 package main
 
 import (
 	"errors"
+	"io"
 	"os"
 )
 
-// terminalPipe is Linux-only for now; elsewhere a lone child writes to the terminal directly
-// and `devrun logs` shows devrun's own lines only.
-type terminalPipe struct{ master, slave *os.File }
-
-func openTerminalPipe(*os.File) (*terminalPipe, error) {
-	return nil, errors.New("pseudo-terminals are not supported on this system")
+func openPty(*os.File, int) (master, slave *os.File, err error) {
+	return nil, nil, errors.New("pseudo-terminals are not supported on this system")
 }
 
-func (*terminalPipe) Close() error { return nil }
+func (ss *session) passResizes(*os.File) (stop func()) { return func() {} }
+
+func terminalWidth(io.Writer) int { return 0 }

@@ -35,8 +35,8 @@ type session struct {
 	logs    *logRing
 	stdin   *io.PipeWriter
 	started time.Time
-	ptys    []*terminalPipe
-	copies  sync.WaitGroup // copying the ptys' output to the terminal
+	streams []*outputStream // the programs' output on its way to the screen and the logs
+	ptys    []ptyOut
 
 	stopOnce sync.Once
 	stop     context.CancelFunc
@@ -49,6 +49,9 @@ func supervise(ctx context.Context, o *options, s stdio) error {
 	}
 	con := ss.con
 	defer ss.cleanup()
+	if f, ok := s.out.(*os.File); ok {
+		defer ss.passResizes(f)()
+	}
 
 	runCtx, stop := context.WithCancel(ctx)
 	ss.stop = stop
@@ -185,10 +188,15 @@ func (ss *session) cleanup() {
 		}
 	}
 	closeSockets(ss.sockets)
-	for _, tp := range ss.ptys {
-		tp.Close()
+	for _, st := range ss.streams {
+		st.close()
 	}
-	ss.copies.Wait()
+}
+
+// ptyOut is a program's pty as a resize of devrun's terminal must reach it.
+type ptyOut struct {
+	slave  *os.File
+	margin int // columns taken by the prefix devrun adds to each line
 }
 
 // watchErr turns a watcher start failure into bad input when the cause is the user's path.

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package main
+
+import "errors"
+
+// portHolder needs /proc; elsewhere devrun points at lsof instead.
+func portHolder(int) (holder, error) { return holder{}, errors.New("not supported on this system") }

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// A program that binds a port someone else holds says so in its own words: Go "listen tcp
+// :8080: bind: address already in use", Node "listen EADDRINUSE: address already in use
+// :::8080", Python "[Errno 98] Address already in use" (no port: nothing to look up then).
+var portInLine = regexp.MustCompile(`:(\d{1,5})\b`)
+
+// portInUse finds the port of an "address already in use" line; ok is false for any other
+// line, port 0 when the line names none.
+func portInUse(line string) (port int, ok bool) {
+	lower := strings.ToLower(line)
+	if !strings.Contains(lower, "address already in use") && !strings.Contains(lower, "eaddrinuse") {
+		return 0, false
+	}
+	m := portInLine.FindAllStringSubmatch(line, -1)
+	if len(m) == 0 {
+		return 0, true
+	}
+	n, err := strconv.Atoi(m[len(m)-1][1])
+	if err != nil || n > 65535 {
+		return 0, true
+	}
+	return n, true
+}
+
+// sayPortHolder names, after the program's line, the process that holds port.
+func (c *console) sayPortHolder(about string, port int) {
+	h, err := portHolder(port)
+	switch {
+	case err != nil || h.pid == 0:
+		c.printAfterOutput(levelWarn, about, "port %d is in use; lsof -i :%d shows by whom", port, port)
+	default:
+		c.printAfterOutput(levelWarn, about, "port %d is held by pid %d (%s)", port, h.pid, h.command)
+	}
+}
+
+// holder is a process with a listening socket.
+type holder struct {
+	pid     int
+	command string
+}
