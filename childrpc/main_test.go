@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 	}
 	// The tests play devrun themselves: what a devrun running `go test` set must not
 	// leak into them.
-	for _, k := range []string{EnvRPCFD, EnvProtocol, EnvProcess, envNodeFD, envNodeMode,
+	for _, k := range []string{EnvRPCFD, EnvProtocol, EnvProcess, EnvNodeFD, EnvNodeMode,
 		"LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"} {
 		os.Unsetenv(k)
 	}
@@ -50,7 +50,7 @@ func runTestChild() int {
 	Handle("double", func(ctx context.Context, p struct{ N int }) (int, error) { return 2 * p.N, nil })
 	Handle("env", func(ctx context.Context, _ struct{}) (map[string]string, error) {
 		env := map[string]string{}
-		for _, k := range []string{EnvRPCFD, EnvProtocol, EnvProcess, envNodeFD, envNodeMode, "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"} {
+		for _, k := range []string{EnvRPCFD, EnvProtocol, EnvProcess, EnvNodeFD, EnvNodeMode, "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"} {
 			if v, ok := os.LookupEnv(k); ok {
 				env[k] = v
 			}
@@ -76,7 +76,7 @@ func runTestChild() int {
 	Handle("wait", func(ctx context.Context, _ struct{}) (struct{}, error) {
 		Notify(ctx, "test.handlerStarted", nil)
 		<-ctx.Done()
-		Notify(context.Background(), "test.handlerCancelled", ctx.Err().Error())
+		Notify(context.Background(), "test.handlerCancelled", []string{ctx.Err().Error()})
 		return struct{}{}, ctx.Err()
 	})
 	Handle("exit", func(ctx context.Context, p struct{ Code int }) (struct{}, error) {
@@ -108,7 +108,7 @@ func runTestChild() int {
 	go func() {
 		// Before Serve has run, requests wait; Ready must still get through.
 		if err := Ready(ctx); err != nil {
-			Notify(ctx, "test.error", "Ready: "+err.Error())
+			Notify(ctx, "test.error", []string{"Ready: " + err.Error()})
 		}
 	}()
 	err := Serve(ctx)
@@ -143,7 +143,7 @@ func runTestGrandchild() int {
 			found = append(found, "fd "+strconv.Itoa(fd))
 		}
 	}
-	for _, k := range []string{EnvRPCFD, EnvProtocol, envNodeFD, envNodeMode} {
+	for _, k := range []string{EnvRPCFD, EnvProtocol, EnvNodeFD, EnvNodeMode} {
 		if _, ok := os.LookupEnv(k); ok {
 			found = append(found, k)
 		}
@@ -196,7 +196,7 @@ func spawn(t testing.TB, argv []string, listeners []*os.File, env ...string) (ne
 	parentEnd, childEnd := socketPair(t)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(),
-		fmt.Sprintf("%s=%d", EnvRPCFD, 3+len(listeners)), EnvProtocol+"=1", EnvProcess+"=test")
+		fmt.Sprintf("%s=%d", EnvRPCFD, 3+len(listeners)), EnvProtocol+"="+strconv.Itoa(Protocol), EnvProcess+"=test")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.ExtraFiles = append(append([]*os.File(nil), listeners...), childEnd)
 	cmd.Stdout = &testWriter{t: t, prefix: "child stdout"}
