@@ -302,14 +302,24 @@ func (c *Conn) write(msg []byte) error {
 	return nil
 }
 
-// reply queues a message for writeReplies: the reader never writes itself. A peer that
-// lets maxReplies of them pile up is not reading and is disconnected.
+// reply queues a message for writeReplies: the reader never writes itself. When
+// maxReplies of them wait already, the reader waits for room, up to WriteTimeout: a peer
+// that reads nothing for that long is disconnected.
 func (c *Conn) reply(msg []byte) {
 	select {
 	case c.replies <- msg:
 		c.addWork(1)
+		return
 	default:
-		c.closeWith(fmt.Errorf("the peer does not read: %d replies wait to be written", maxReplies))
+	}
+	timer := time.NewTimer(c.opts.WriteTimeout)
+	defer timer.Stop()
+	select {
+	case c.replies <- msg:
+		c.addWork(1)
+	case <-timer.C:
+		c.closeWith(fmt.Errorf("the peer does not read: %d replies have waited %s to be written", maxReplies, c.opts.WriteTimeout))
+	case <-c.ctx.Done():
 	}
 }
 
@@ -396,7 +406,7 @@ func (c *Conn) closeWith(reason error) error {
 	err := c.closedError()
 	c.mu.Unlock()
 	if reason != nil {
-		c.log.printf("childrpc: closing the channel: %v", reason)
+		c.log.always("childrpc: closing the channel: %v", reason)
 	}
 	c.cancel()
 	closeErr := c.rwc.Close()
@@ -436,13 +446,22 @@ type logLimiter struct {
 const logsPerSecond = 20
 
 func (l *logLimiter) printf(format string, args ...any) {
+	l.print(false, format, args...)
+}
+
+// always logs whatever the rate: the reason a Conn closes must never be held back.
+func (l *logLimiter) always(format string, args ...any) {
+	l.print(true, format, args...)
+}
+
+func (l *logLimiter) print(always bool, format string, args ...any) {
 	l.mu.Lock()
 	now := time.Now()
 	if now.Sub(l.start) >= time.Second {
 		l.start, l.count = now, 0
 	}
 	l.count++
-	if l.count > logsPerSecond {
+	if l.count > logsPerSecond && !always {
 		l.suppressed++
 		l.mu.Unlock()
 		return

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // testModeEnv makes the test binary play a child instead of running the tests.
@@ -29,6 +30,16 @@ func TestMain(m *testing.M) {
 		os.Exit(runTestGrandchild())
 	case "echo-child":
 		os.Exit(runEchoChild())
+	case "flood-target":
+		// Serve's Conn, with a write timeout short enough for a test.
+		rwc, err := openFD(3)
+		if err != nil {
+			panic(err)
+		}
+		c := NewConn(rwc, ConnOptions{WriteTimeout: floodWriteTimeout})
+		<-c.Done()
+		fmt.Printf("peak-rss-kb %d\n", peakRSSKB())
+		os.Exit(0)
 	case "serve-report":
 		err := Serve(context.Background())
 		_, left := os.LookupEnv(EnvRPCFD)
@@ -227,3 +238,19 @@ func (w *testWriter) Write(p []byte) (int, error) {
 	w.t.Logf("%s: %s", w.prefix, bytes.TrimRight(p, "\n"))
 	return len(p), nil
 }
+
+// peakRSSKB is the process's peak resident set (VmHWM), in KiB; 0 where /proc is missing.
+func peakRSSKB() int {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int
+			fmt.Sscan(rest, &kb)
+			return kb
+		}
+	}
+	return 0
+}
+
+// floodWriteTimeout is the flood child's ConnOptions.WriteTimeout (the default is 10 s).
+const floodWriteTimeout = time.Second

@@ -59,6 +59,13 @@ func (r *lineReader) keep(chunk []byte) {
 			r.long = append(r.long, chunk[:min(n, len(chunk))]...)
 		}
 	} else {
+		if cap(r.long)-len(r.long) < len(chunk) {
+			// Doubling, not append's 1.25x for large slices: a 16 MiB line then costs 32 MiB
+			// of allocation instead of about 80, which a flood of them would make RSS.
+			grown := make([]byte, len(r.long), min(max(2*cap(r.long), len(r.long)+len(chunk), readBufferSize), r.max))
+			copy(grown, r.long)
+			r.long = grown
+		}
 		r.long = append(r.long, chunk...)
 	}
 }
