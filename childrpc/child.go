@@ -2,6 +2,7 @@ package childrpc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,18 +11,6 @@ import (
 	"strings"
 	"sync"
 )
-
-// Environment of a child started by devrun.
-const (
-	EnvRPCFD    = "DEVRUN_RPC_FD"   // the channel's file descriptor
-	EnvProtocol = "DEVRUN_PROTOCOL" // the protocol version, "1"
-	EnvProcess  = "DEVRUN_PROCESS"  // the process name (kept: it is informative, not a resource)
-	envNodeFD   = "NODE_CHANNEL_FD" // set too for Node targets: the same fd
-	envNodeMode = "NODE_CHANNEL_SERIALIZATION_MODE"
-)
-
-// Protocol is the version of the child channel this package speaks.
-const Protocol = 1
 
 // registry holds the child's handlers. It is final once Serve is called; requests that
 // arrive earlier (say, while the program calls Ready before Serve) wait for it.
@@ -70,7 +59,7 @@ func (r *registry) register(method string, h HandlerFunc) {
 	if method == "" {
 		panic("childrpc: Handle with an empty method name")
 	}
-	for _, prefix := range []string{"devrun.", "rpc.", "$/"} {
+	for _, prefix := range reservedPrefixes {
 		if strings.HasPrefix(method, prefix) {
 			panic(fmt.Sprintf("childrpc: method name %q is reserved (devrun.*, rpc.* and $/* are)", method))
 		}
@@ -115,9 +104,10 @@ func (r *registry) lookup(ctx context.Context, method string) HandlerFunc {
 
 // channel is the child's end of the devrun channel, taken once from the environment.
 var channel struct {
-	once sync.Once
-	conn *Conn
-	err  error
+	once    sync.Once
+	conn    *Conn
+	err     error
+	process string
 }
 
 // childConn returns the channel: nil, nil when the program is not under devrun.
@@ -131,12 +121,14 @@ func childConn() (*Conn, error) {
 func openChannel() (*Conn, error) {
 	fdText, ok := os.LookupEnv(EnvRPCFD)
 	protocol := os.Getenv(EnvProtocol)
+	channel.process = os.Getenv(EnvProcess)
 	if !ok {
 		return nil, nil
 	}
 	// A subprocess that found these would write to the channel too (or, for the Node
-	// variables, a node subprocess would take the fd as its parent channel).
-	for _, k := range []string{EnvRPCFD, EnvProtocol, envNodeFD, envNodeMode} {
+	// variables, a node subprocess would take the fd as its parent channel), as Node
+	// does with its own NODE_CHANNEL_FD.
+	for _, k := range []string{EnvRPCFD, EnvProtocol, EnvProcess, EnvNodeFD, EnvNodeMode} {
 		os.Unsetenv(k)
 	}
 	if protocol != "" && protocol != strconv.Itoa(Protocol) {
@@ -155,19 +147,20 @@ func openChannel() (*Conn, error) {
 	}), nil
 }
 
+// ProcessName returns the name devrun gave this process (EnvProcess: devrun.toml's
+// [process.NAME], else the program's name), or "" when not under devrun. Use it rather
+// than the variable, which the package removes from the environment.
+func ProcessName() string {
+	childConn()
+	return channel.process
+}
+
 // Supervised reports whether the program was started by devrun with a channel.
 // Calling it early (before starting subprocesses) also takes the channel out of the
 // environment, so that they do not inherit it.
 func Supervised() bool {
 	conn, err := childConn()
 	return conn != nil && err == nil
-}
-
-// hello is the devrun.hello notification: what `devrun ls` and completion show.
-type hello struct {
-	Protocol int      `json:"protocol"`
-	PID      int      `json:"pid"`
-	Methods  []string `json:"methods"`
 }
 
 // Serve answers devrun's requests with the registered handlers until ctx is done
@@ -185,7 +178,7 @@ func Serve(ctx context.Context) error {
 	if err != nil || conn == nil {
 		return err
 	}
-	if err := conn.Notify(ctx, "devrun.hello", hello{Protocol: Protocol, PID: os.Getpid(), Methods: methods}); err != nil {
+	if err := conn.Notify(ctx, MethodHello, HelloParams{Protocol: Protocol, PID: os.Getpid(), Methods: methods}); err != nil {
 		return err
 	}
 	select {
@@ -213,17 +206,18 @@ func Call[R any](ctx context.Context, method string, params any) (R, error) {
 	return result, err
 }
 
-// callProcessParams are devrun.call's params.
-type callProcessParams struct {
-	Process string `json:"process"`
-	Method  string `json:"method"`
-	Params  any    `json:"params,omitempty"`
-}
-
 // CallProcess calls method in another process of the same devrun (devrun.toml's
 // [process.NAME]), through devrun.call. Outside devrun it returns ErrNotSupervised.
 func CallProcess[R any](ctx context.Context, process, method string, params any) (R, error) {
-	return Call[R](ctx, "devrun.call", callProcessParams{Process: process, Method: method, Params: params})
+	var raw json.RawMessage
+	if params != nil {
+		var err error
+		if raw, err = json.Marshal(params); err != nil {
+			var zero R
+			return zero, fmt.Errorf("childrpc: encoding params of %q: %w", method, err)
+		}
+	}
+	return Call[R](ctx, MethodCall, CallParams{Process: process, Method: method, Params: raw})
 }
 
 // Notify sends a notification to devrun. Outside devrun it does nothing.
@@ -243,5 +237,5 @@ func Ready(ctx context.Context) error {
 	if err != nil || conn == nil {
 		return err
 	}
-	return conn.Call(ctx, "devrun.ready", struct{}{}, nil)
+	return conn.Call(ctx, MethodReady, struct{}{}, nil)
 }

@@ -16,47 +16,47 @@ import (
 
 // parentSide is what the test's devrun stand-in records from a child.
 type parentSide struct {
-	hello     chan hello
+	hello     chan HelloParams
 	ready     chan struct{}
 	started   chan struct{}
 	cancelled chan string
-	calls     chan callProcessParams
+	calls     chan CallParams
 }
 
 func newParentSide(t *testing.T) (*parentSide, map[string]HandlerFunc) {
 	p := &parentSide{
-		hello:     make(chan hello, 1),
+		hello:     make(chan HelloParams, 1),
 		ready:     make(chan struct{}, 1),
 		started:   make(chan struct{}, 1),
 		cancelled: make(chan string, 1),
-		calls:     make(chan callProcessParams, 1),
+		calls:     make(chan CallParams, 1),
 	}
 	handlers := map[string]HandlerFunc{
-		"devrun.hello": TypedHandler(func(ctx context.Context, h hello) (struct{}, error) {
+		MethodHello: TypedHandler(func(ctx context.Context, h HelloParams) (struct{}, error) {
 			p.hello <- h
 			return struct{}{}, nil
 		}),
-		"devrun.ready": TypedHandler(func(ctx context.Context, _ struct{}) (struct{}, error) {
+		MethodReady: TypedHandler(func(ctx context.Context, _ struct{}) (struct{}, error) {
 			p.ready <- struct{}{}
 			return struct{}{}, nil
 		}),
 		"parent.add1": TypedHandler(func(ctx context.Context, a struct{ N int }) (int, error) { return a.N + 1, nil }),
-		"devrun.call": TypedHandler(func(ctx context.Context, c struct {
+		MethodCall: TypedHandler(func(ctx context.Context, c struct {
 			Process, Method string
 			Params          struct{ N int }
 		}) (int, error) {
-			p.calls <- callProcessParams{Process: c.Process, Method: c.Method}
+			p.calls <- CallParams{Process: c.Process, Method: c.Method}
 			return c.Params.N * 2, nil
 		}),
 		"test.handlerStarted": TypedHandler(func(ctx context.Context, _ struct{}) (struct{}, error) {
 			p.started <- struct{}{}
 			return struct{}{}, nil
 		}),
-		"test.handlerCancelled": TypedHandler(func(ctx context.Context, reason string) (struct{}, error) {
-			p.cancelled <- reason
+		"test.handlerCancelled": TypedHandler(func(ctx context.Context, reason []string) (struct{}, error) {
+			p.cancelled <- reason[0]
 			return struct{}{}, nil
 		}),
-		"test.error": TypedHandler(func(ctx context.Context, msg string) (struct{}, error) {
+		"test.error": TypedHandler(func(ctx context.Context, msg []string) (struct{}, error) {
 			t.Errorf("child reported: %s", msg)
 			return struct{}{}, nil
 		}),
@@ -115,7 +115,7 @@ func TestChildProcess(t *testing.T) {
 		if err := conn.Call(ctx, "env", nil, &env); err != nil {
 			t.Fatal(err)
 		}
-		if want := map[string]string{EnvProcess: "test"}; !reflect.DeepEqual(env, want) {
+		if want := map[string]string{}; !reflect.DeepEqual(env, want) {
 			t.Fatalf("child environment after taking the channel: %v, want %v", env, want)
 		}
 	})
@@ -195,7 +195,7 @@ func TestChildOutsideDevrun(t *testing.T) {
 	if Supervised() {
 		t.Fatal("Supervised outside devrun")
 	}
-	if err := Notify(ctx, "x", 1); err != nil {
+	if err := Notify(ctx, "x", []int{1}); err != nil {
 		t.Fatalf("Notify: %v", err)
 	}
 	if err := Ready(ctx); err != nil {
@@ -257,6 +257,7 @@ func TestChildBadChannel(t *testing.T) {
 	for _, tc := range []struct{ fd, protocol, want string }{
 		{"x", "1", `DEVRUN_RPC_FD="x" is not a file descriptor`},
 		{"99", "1", "DEVRUN_RPC_FD=99 is not a socket"},
+		{"0", "1", "DEVRUN_RPC_FD=0 is not a socket devrun gave: not a socket"}, // stdin: /dev/null here
 		{"3", "2", "devrun speaks protocol 2"},
 	} {
 		cmd := exec.Command(os.Args[0])

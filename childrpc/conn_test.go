@@ -136,19 +136,19 @@ func TestConcurrentCallsMatchedByID(t *testing.T) {
 func TestNestedCalls(t *testing.T) {
 	var b *Conn
 	hb := map[string]HandlerFunc{
-		"outer": TypedHandler(func(ctx context.Context, n int) (int, error) {
+		"outer": TypedHandler(func(ctx context.Context, n []int) (int, error) {
 			var inner int
 			err := b.Call(ctx, "inner", n, &inner)
 			return inner * 10, err
 		}),
 	}
 	ha := map[string]HandlerFunc{
-		"inner": TypedHandler(func(ctx context.Context, n int) (int, error) { return n + 1, nil }),
+		"inner": TypedHandler(func(ctx context.Context, n []int) (int, error) { return n[0] + 1, nil }),
 	}
 	a, bb := conns(t, connPair, ha, hb)
 	b = bb
 	var got int
-	if err := a.Call(context.Background(), "outer", 4, &got); err != nil || got != 50 {
+	if err := a.Call(context.Background(), "outer", []int{4}, &got); err != nil || got != 50 {
 		t.Fatalf("outer: %d, %v", got, err)
 	}
 }
@@ -156,13 +156,13 @@ func TestNestedCalls(t *testing.T) {
 func TestNotify(t *testing.T) {
 	got := make(chan string, 1)
 	hb := map[string]HandlerFunc{
-		"note": TypedHandler(func(ctx context.Context, p string) (struct{}, error) {
-			got <- p
+		"note": TypedHandler(func(ctx context.Context, p []string) (struct{}, error) {
+			got <- p[0]
 			return struct{}{}, nil
 		}),
 	}
 	a, _ := conns(t, transports[0].pair, nil, hb)
-	if err := a.Notify(context.Background(), "note", "hi"); err != nil {
+	if err := a.Notify(context.Background(), "note", []string{"hi"}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -359,11 +359,11 @@ func TestCloseFailsOwnPendingCalls(t *testing.T) {
 func TestLargeMessage5MB(t *testing.T) {
 	a, _ := conns(t, connPair, echoHandlers(), echoHandlers())
 	big := strings.Repeat("0123456789abcdef", 5<<20/16)
-	var got string
-	if err := a.Call(context.Background(), "echo", big, &got); err != nil {
+	var got []string
+	if err := a.Call(context.Background(), "echo", []string{big}, &got); err != nil {
 		t.Fatal(err)
 	}
-	if got != big {
+	if len(got) != 1 || got[0] != big {
 		t.Fatalf("5 MB echo: got %d bytes", len(got))
 	}
 }

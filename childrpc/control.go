@@ -12,28 +12,6 @@ import (
 	"time"
 )
 
-// Info describes one running devrun, as its control socket answers devrun.info.
-type Info struct {
-	Name      string        `json:"name"`
-	PID       int           `json:"pid"`
-	Dir       string        `json:"dir"`     // the project folder
-	Command   []string      `json:"command"` // devrun's own argv
-	Started   time.Time     `json:"started"`
-	Processes []ProcessInfo `json:"processes"`
-}
-
-// ProcessInfo describes one supervised process of a devrun.
-type ProcessInfo struct {
-	Name     string    `json:"name"`
-	Instance int       `json:"instance"` // DEVRUN_INSTANCE, with scale > 1
-	PID      int       `json:"pid"`      // the child's pid, 0 when none runs
-	State    string    `json:"state"`    // building, starting, running, crashed, waiting, stopped
-	Restarts int       `json:"restarts"`
-	Started  time.Time `json:"started"` // when the current child started
-	Methods  []string  `json:"methods"` // from the child's devrun.hello
-	Listen   []string  `json:"listen"`  // the held listen sockets
-}
-
 // socketSuffix ends every control socket's file name: <dir>/<name>.sock.
 const socketSuffix = ".sock"
 
@@ -135,7 +113,7 @@ func askInfo(ctx context.Context, conn *Conn) (Info, error) {
 	ctx, cancel := context.WithTimeout(ctx, infoTimeout)
 	defer cancel()
 	var info Info
-	err := conn.Call(ctx, "devrun.info", struct{}{}, &info)
+	err := conn.Call(ctx, MethodInfo, struct{}{}, &info)
 	return info, err
 }
 

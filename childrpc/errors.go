@@ -7,19 +7,6 @@ import (
 	"strconv"
 )
 
-// JSON-RPC 2.0 error codes, plus the ones devrun adds for its callers.
-const (
-	CodeParseError     = -32700 // the line is not valid JSON
-	CodeInvalidRequest = -32600 // valid JSON, but not a valid request
-	CodeMethodNotFound = -32601 // no handler is registered for the method
-	CodeInvalidParams  = -32602 // the params do not decode into the handler's type
-	CodeInternalError  = -32603 // the handler panicked (stack in Data) or its result does not encode
-	CodeHandlerError   = -32000 // the handler returned an error without a code of its own
-	CodeNoChild        = -32001 // devrun: no child is running
-	CodeTimeout        = -32002 // devrun: the child did not answer in time
-	CodeCancelled      = -32800 // the caller cancelled the request ($/cancelRequest)
-)
-
 // Error is a JSON-RPC error object. A Call whose peer answered with an error returns
 // it as a *Error (use errors.As); a handler that returns a *Error has it sent as is.
 type Error struct {

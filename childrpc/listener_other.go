@@ -11,7 +11,7 @@ import (
 var errNoInheritance = errors.New("childrpc: inherited sockets need a Unix system")
 
 func takeInherited() ([]*inheritedSocket, error) {
-	if _, ok := os.LookupEnv("LISTEN_FDS"); ok {
+	if _, ok := os.LookupEnv(EnvListenFDs); ok {
 		return nil, errNoInheritance
 	}
 	return nil, nil

@@ -18,13 +18,13 @@ const listenFDsStart = 3
 // takeInherited reads LISTEN_FDS/LISTEN_FDNAMES/LISTEN_PID once, takes the sockets
 // and clears the variables, so that subprocesses neither see nor inherit them.
 func takeInherited() ([]*inheritedSocket, error) {
-	count, ok := os.LookupEnv("LISTEN_FDS")
-	names := os.Getenv("LISTEN_FDNAMES")
-	pid := os.Getenv("LISTEN_PID")
+	count, ok := os.LookupEnv(EnvListenFDs)
+	names := os.Getenv(EnvListenFDNames)
+	pid := os.Getenv(EnvListenPID)
 	if !ok {
 		return nil, nil
 	}
-	for _, k := range []string{"LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"} {
+	for _, k := range []string{EnvListenFDs, EnvListenFDNames, EnvListenPID} {
 		os.Unsetenv(k)
 	}
 	if pid != "" && pid != strconv.Itoa(os.Getpid()) {
@@ -32,7 +32,7 @@ func takeInherited() ([]*inheritedSocket, error) {
 	}
 	n, err := strconv.Atoi(count)
 	if err != nil || n < 0 {
-		return nil, fmt.Errorf("childrpc: LISTEN_FDS=%q is not a number of sockets", count)
+		return nil, fmt.Errorf("childrpc: %s=%q is not a number of sockets", EnvListenFDs, count)
 	}
 	nameList := strings.Split(names, ":")
 	var socks []*inheritedSocket

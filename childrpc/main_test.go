@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // testModeEnv makes the test binary play a child instead of running the tests.
@@ -29,6 +30,16 @@ func TestMain(m *testing.M) {
 		os.Exit(runTestGrandchild())
 	case "echo-child":
 		os.Exit(runEchoChild())
+	case "flood-target":
+		// Serve's Conn, with a write timeout short enough for a test.
+		rwc, err := openFD(3)
+		if err != nil {
+			panic(err)
+		}
+		c := NewConn(rwc, ConnOptions{WriteTimeout: floodWriteTimeout})
+		<-c.Done()
+		fmt.Printf("peak-rss-kb %d\n", peakRSSKB())
+		os.Exit(0)
 	case "serve-report":
 		err := Serve(context.Background())
 		_, left := os.LookupEnv(EnvRPCFD)
@@ -37,7 +48,7 @@ func TestMain(m *testing.M) {
 	}
 	// The tests play devrun themselves: what a devrun running `go test` set must not
 	// leak into them.
-	for _, k := range []string{EnvRPCFD, EnvProtocol, EnvProcess, envNodeFD, envNodeMode,
+	for _, k := range []string{EnvRPCFD, EnvProtocol, EnvProcess, EnvNodeFD, EnvNodeMode,
 		"LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"} {
 		os.Unsetenv(k)
 	}
@@ -50,7 +61,7 @@ func runTestChild() int {
 	Handle("double", func(ctx context.Context, p struct{ N int }) (int, error) { return 2 * p.N, nil })
 	Handle("env", func(ctx context.Context, _ struct{}) (map[string]string, error) {
 		env := map[string]string{}
-		for _, k := range []string{EnvRPCFD, EnvProtocol, EnvProcess, envNodeFD, envNodeMode, "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"} {
+		for _, k := range []string{EnvRPCFD, EnvProtocol, EnvProcess, EnvNodeFD, EnvNodeMode, "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"} {
 			if v, ok := os.LookupEnv(k); ok {
 				env[k] = v
 			}
@@ -76,7 +87,7 @@ func runTestChild() int {
 	Handle("wait", func(ctx context.Context, _ struct{}) (struct{}, error) {
 		Notify(ctx, "test.handlerStarted", nil)
 		<-ctx.Done()
-		Notify(context.Background(), "test.handlerCancelled", ctx.Err().Error())
+		Notify(context.Background(), "test.handlerCancelled", []string{ctx.Err().Error()})
 		return struct{}{}, ctx.Err()
 	})
 	Handle("exit", func(ctx context.Context, p struct{ Code int }) (struct{}, error) {
@@ -108,7 +119,7 @@ func runTestChild() int {
 	go func() {
 		// Before Serve has run, requests wait; Ready must still get through.
 		if err := Ready(ctx); err != nil {
-			Notify(ctx, "test.error", "Ready: "+err.Error())
+			Notify(ctx, "test.error", []string{"Ready: " + err.Error()})
 		}
 	}()
 	err := Serve(ctx)
@@ -143,7 +154,7 @@ func runTestGrandchild() int {
 			found = append(found, "fd "+strconv.Itoa(fd))
 		}
 	}
-	for _, k := range []string{EnvRPCFD, EnvProtocol, envNodeFD, envNodeMode} {
+	for _, k := range []string{EnvRPCFD, EnvProtocol, EnvNodeFD, EnvNodeMode} {
 		if _, ok := os.LookupEnv(k); ok {
 			found = append(found, k)
 		}
@@ -196,7 +207,7 @@ func spawn(t testing.TB, argv []string, listeners []*os.File, env ...string) (ne
 	parentEnd, childEnd := socketPair(t)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(),
-		fmt.Sprintf("%s=%d", EnvRPCFD, 3+len(listeners)), EnvProtocol+"=1", EnvProcess+"=test")
+		fmt.Sprintf("%s=%d", EnvRPCFD, 3+len(listeners)), EnvProtocol+"="+strconv.Itoa(Protocol), EnvProcess+"=test")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.ExtraFiles = append(append([]*os.File(nil), listeners...), childEnd)
 	cmd.Stdout = &testWriter{t: t, prefix: "child stdout"}
@@ -227,3 +238,19 @@ func (w *testWriter) Write(p []byte) (int, error) {
 	w.t.Logf("%s: %s", w.prefix, bytes.TrimRight(p, "\n"))
 	return len(p), nil
 }
+
+// peakRSSKB is the process's peak resident set (VmHWM), in KiB; 0 where /proc is missing.
+func peakRSSKB() int {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int
+			fmt.Sscan(rest, &kb)
+			return kb
+		}
+	}
+	return 0
+}
+
+// floodWriteTimeout is the flood child's ConnOptions.WriteTimeout (the default is 10 s).
+const floodWriteTimeout = time.Second

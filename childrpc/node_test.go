@@ -27,7 +27,7 @@ process.on('message', (m) => {
       process.send({jsonrpc: '2.0', id: m.id, result: 'sent'});
     });
   } else if (m && m.id === 'from-node' && 'result' in m) {
-    process.send({jsonrpc: '2.0', method: 'node.gotResult', params: m.result});
+    process.send({jsonrpc: '2.0', method: 'node.gotResult', params: [m.result]});
   }
 });
 process.on('disconnect', () => process.exit(0));
@@ -60,8 +60,8 @@ func TestNodeChildRoundTrips(t *testing.T) {
 	gotResult := make(chan int, 1)
 	opts := rec.options(map[string]HandlerFunc{
 		"parent.add1": TypedHandler(func(ctx context.Context, p struct{ N int }) (int, error) { return p.N + 1, nil }),
-		"node.gotResult": TypedHandler(func(ctx context.Context, n int) (struct{}, error) {
-			gotResult <- n
+		"node.gotResult": TypedHandler(func(ctx context.Context, n []int) (struct{}, error) {
+			gotResult <- n[0]
 			return struct{}{}, nil
 		}),
 	})

@@ -10,71 +10,80 @@ import (
 // assembled in a separate slice up to MaxLine, so the buffer itself never grows.
 const readBufferSize = 64 << 10
 
-// lineReader splits the channel's stream into lines. Only the goroutine holding the
-// reading role uses it (see readrole.go), so it keeps its state between holders: a
-// line cut by an interrupted read is completed by the next one.
+// keptStart is how much of an oversize line is kept, to find its id.
+const keptStart = 4 << 10
+
+// maxKeptBuffer bounds the line buffer kept between lines, so one 5 MB message does not
+// pin 5 MB for the life of the connection.
+const maxKeptBuffer = 64 << 10
+
+// lineReader splits the channel's stream into lines, in bounded memory.
 type lineReader struct {
 	br       *bufio.Reader
 	max      int
-	long     []byte // a line longer than the read buffer, being assembled
+	long     []byte // a line longer than the read buffer, being assembled; or the start of an oversize one
 	dropping bool   // inside an oversize line: skip to its newline
 	dropped  int    // bytes of the oversize line seen so far
-	logf     func(format string, args ...any)
 }
 
-func newLineReader(r io.Reader, max int, logf func(string, ...any)) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, readBufferSize), max: max, logf: logf}
+func newLineReader(r io.Reader, max int) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, readBufferSize), max: max}
 }
 
-// next returns the next line without its newline, valid until the following call.
-// Lines over the limit are dropped with a log. An unterminated last line is returned
-// before the end of the stream. On an error, the part of a line read so far is kept
-// for the next call.
-func (r *lineReader) next() ([]byte, error) {
+// next returns the next line without its newline, valid until the following call. For
+// a line over the limit it returns its start and its size (dropped > 0). An unterminated
+// last line is returned before the end of the stream.
+func (r *lineReader) next() (line []byte, dropped int, err error) {
 	for {
 		chunk, err := r.br.ReadSlice('\n')
 		if err == nil || (errors.Is(err, io.EOF) && len(chunk) > 0) {
-			if line, ok := r.finish(chunk); ok {
-				return line, nil
-			}
-			continue
+			return r.finish(chunk)
 		}
 		r.keep(chunk)
 		if !errors.Is(err, bufio.ErrBufferFull) {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 }
 
-// buffered reports whether data already read waits to be handled: nobody would be
-// woken for it.
-func (r *lineReader) buffered() bool { return r.br.Buffered() > 0 }
-
-// keep adds part of a line to the line being assembled, or counts it as dropped once
-// the line is over the limit.
+// keep adds part of a line to the line being assembled, or counts it once the line is
+// over the limit.
 func (r *lineReader) keep(chunk []byte) {
 	if !r.dropping && len(r.long)+len(chunk) > r.max {
 		r.dropping, r.dropped = true, len(r.long)
-		r.long = release(r.long)
+		r.long = append([]byte(nil), r.long[:min(len(r.long), keptStart)]...)
 	}
 	if r.dropping {
 		r.dropped += len(chunk)
+		if n := keptStart - len(r.long); n > 0 {
+			r.long = append(r.long, chunk[:min(n, len(chunk))]...)
+		}
 	} else {
+		if cap(r.long)-len(r.long) < len(chunk) {
+			// Doubling, not append's 1.25x for large slices: a 16 MiB line then costs 32 MiB
+			// of allocation instead of about 80, which a flood of them would make RSS.
+			grown := make([]byte, len(r.long), min(max(2*cap(r.long), len(r.long)+len(chunk), readBufferSize), r.max))
+			copy(grown, r.long)
+			r.long = grown
+		}
 		r.long = append(r.long, chunk...)
 	}
 }
 
-// finish completes a line with its last chunk; ok is false when it was over the limit.
-func (r *lineReader) finish(chunk []byte) (line []byte, ok bool) {
+// finish completes a line with its last chunk.
+func (r *lineReader) finish(chunk []byte) ([]byte, int, error) {
 	n := len(chunk)
 	if n > 0 && chunk[n-1] == '\n' {
 		n--
 	}
+	var line []byte
 	switch {
 	case r.dropping:
 		r.dropping = false
-		r.logOversize(r.dropped + n)
-		return nil, false
+		size := r.dropped + n
+		start := r.long
+		r.long = release(r.long)
+		return start, size, nil
 	case len(r.long) > 0:
 		line = append(r.long, chunk[:n]...)
 		r.long = release(line) // line stays valid until the next append
@@ -82,14 +91,9 @@ func (r *lineReader) finish(chunk []byte) (line []byte, ok bool) {
 		line = chunk[:n]
 	}
 	if len(line) > r.max {
-		r.logOversize(len(line))
-		return nil, false
+		return line[:min(len(line), keptStart)], len(line), nil
 	}
-	return line, true
-}
-
-func (r *lineReader) logOversize(n int) {
-	r.logf("childrpc: dropped a line of %d bytes, over the %d-byte limit", n, r.max)
+	return line, 0, nil
 }
 
 // release empties a line buffer, letting a large one go.

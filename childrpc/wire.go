@@ -3,228 +3,147 @@ package childrpc
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
-	"sync"
-	"unicode/utf8"
 )
 
-// wireMsg is every kind of incoming line, split into its top-level members. The
-// members that decide what a line is stay raw, so that a wrong type is a protocol
-// error we can name, and ids are echoed back byte for byte. The slices point into the
-// line being read: whatever outlives the line is copied out.
-type wireMsg struct {
-	JSONRPC, ID, Method, Params, Result, Error, Cmd []byte
-}
+// Every message is built whole, ending in "\n", before it is written.
 
-// parseObject splits a line holding one valid JSON object into msg, without
-// reflection or copies: this is the hot path of every message. The caller has
-// checked the line with json.Valid, so the scan can trust its syntax. Keys match
-// exactly (JSON-RPC's are lower case); a repeated key keeps the last value.
-func parseObject(line []byte, msg *wireMsg) {
-	*msg = wireMsg{}
-	i := skipSpace(line, 1) // past '{'
-	for i < len(line) && line[i] != '}' {
-		keyEnd := skipValue(line, i)
-		key := line[i+1 : keyEnd-1]
-		i = skipSpace(line, keyEnd)
-		i = skipSpace(line, i+1) // past ':'
-		valueEnd := skipValue(line, i)
-		value := line[i:valueEnd]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			var k string
-			if json.Unmarshal(line[keyEnd-len(key)-2:keyEnd], &k) == nil {
-				key = []byte(k)
-			}
-		}
-		switch string(key) {
-		case "jsonrpc":
-			msg.JSONRPC = value
-		case "id":
-			msg.ID = value
-		case "method":
-			msg.Method = value
-		case "params":
-			msg.Params = value
-		case "result":
-			msg.Result = value
-		case "error":
-			msg.Error = value
-		case "cmd":
-			msg.Cmd = value
-		}
-		i = skipSpace(line, valueEnd)
-		if i < len(line) && line[i] == ',' {
-			i = skipSpace(line, i+1)
-		}
+func encodeRequest(id uint64, method string, params any) ([]byte, error) {
+	p, err := encodeParams(params)
+	if err != nil {
+		return nil, err
 	}
+	b := append(make([]byte, 0, 64+len(p)), `{"jsonrpc":"2.0","id":`...)
+	b = strconv.AppendUint(b, id, 10)
+	return appendCall(b, method, p), nil
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
+func encodeNotification(method string, params any) ([]byte, error) {
+	p, err := encodeParams(params)
+	if err != nil {
+		return nil, err
 	}
-	return i
+	b := append(make([]byte, 0, 64+len(p)), `{"jsonrpc":"2.0"`...)
+	return appendCall(b, method, p), nil
 }
 
-// skipValue returns the end of the valid JSON value starting at b[i].
-func skipValue(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				i = skipString(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return i
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-// skipString returns the index after the closing quote of the string at b[i].
-func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return i
-}
-
-// maxKeptBuffer bounds the buffers kept for reuse, so one 5 MB message does not pin
-// 5 MB for the life of the connection.
-const maxKeptBuffer = 64 << 10
-
-// encoder builds one outgoing message in a pooled buffer. Encoding goes through a
-// json.Encoder writing into that buffer, which avoids json.Marshal's result copy.
-type encoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-}
-
-var encoderPool = sync.Pool{New: func() any {
-	e := &encoder{}
-	e.enc = json.NewEncoder(&e.buf)
-	// Node's JSON.parse and every other reader take <, > and & as they are.
-	e.enc.SetEscapeHTML(false)
-	return e
-}}
-
-func getEncoder() *encoder {
-	e := encoderPool.Get().(*encoder)
-	e.buf.Reset()
-	return e
-}
-
-func putEncoder(e *encoder) {
-	if e.buf.Cap() > maxKeptBuffer {
-		return
-	}
-	encoderPool.Put(e)
-}
-
-// value appends v as compact JSON. On error nothing is appended: the message under
-// construction stays valid JSON so far, and the caller drops it.
-func (e *encoder) value(v any) error {
-	if raw, ok := v.(json.RawMessage); ok && len(raw) == 0 {
-		v = nil // an empty RawMessage means "no value": send null, never nothing
-	}
-	n := e.buf.Len()
-	if err := e.enc.Encode(v); err != nil {
-		e.buf.Truncate(n)
-		return err
-	}
-	e.buf.Truncate(e.buf.Len() - 1) // Encode's newline: the caller ends the message
-	return nil
-}
-
-// str appends s as a JSON string; method names are almost always plain ASCII,
-// which is copied as is instead of going through reflection.
-func (e *encoder) str(s string) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' {
-			_ = e.value(s) // a string always encodes
-			return
-		}
-	}
-	e.buf.WriteByte('"')
-	e.buf.WriteString(s)
-	e.buf.WriteByte('"')
-}
-
-func (e *encoder) request(id uint64, method string, params any) error {
-	e.buf.WriteString(`{"jsonrpc":"2.0","id":`)
-	e.buf.Write(strconv.AppendUint(e.buf.AvailableBuffer(), id, 10))
-	e.buf.WriteString(`,"method":`)
-	e.str(method)
-	return e.params(params)
-}
-
-func (e *encoder) notification(method string, params any) error {
-	e.buf.WriteString(`{"jsonrpc":"2.0","method":`)
-	e.str(method)
-	return e.params(params)
-}
-
-// params ends a request or notification; nil params leave the member out, which
-// JSON-RPC allows and every handler here reads as the zero value.
-func (e *encoder) params(params any) error {
+func appendCall(b []byte, method string, params []byte) []byte {
+	m, _ := json.Marshal(method) // a string always encodes
+	b = append(append(b, `,"method":`...), m...)
 	if params != nil {
-		e.buf.WriteString(`,"params":`)
-		if err := e.value(params); err != nil {
-			return err
-		}
+		b = append(append(b, `,"params":`...), params...)
 	}
-	e.buf.WriteString("}\n")
-	return nil
+	return append(b, "}\n"...)
 }
 
-// result builds a success response; id is the raw id of the request, echoed as is.
-func (e *encoder) result(id json.RawMessage, result any) error {
-	e.buf.WriteString(`{"jsonrpc":"2.0","id":`)
-	e.buf.Write(id)
-	e.buf.WriteString(`,"result":`)
-	if err := e.value(result); err != nil {
-		return err
+var errParams = errors.New("params must encode to a JSON object or array (JSON-RPC 2.0)")
+
+// encodeParams encodes params, which JSON-RPC 2.0 wants structured; nil (or null) leaves
+// the member out.
+func encodeParams(params any) ([]byte, error) {
+	if params == nil {
+		return nil, nil
 	}
-	e.buf.WriteString("}\n")
-	return nil
+	if raw, ok := params.(json.RawMessage); ok && len(raw) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(params) // also validates and compacts a json.RawMessage
+	if err != nil {
+		return nil, err
+	}
+	switch b[0] {
+	case '{', '[':
+		return b, nil
+	case 'n':
+		return nil, nil
+	}
+	return nil, errParams
 }
 
-// errorResponse builds an error response; a nil id is sent as null (the request's id
-// could not be read).
-func (e *encoder) errorResponse(id json.RawMessage, rpcErr *Error) {
-	if len(id) == 0 {
+// resultResponse builds a success answer; id is the request's raw id, echoed as is. It
+// returns nil when the result does not encode.
+func resultResponse(id json.RawMessage, result any) []byte {
+	if raw, ok := result.(json.RawMessage); ok && len(raw) == 0 {
+		result = nil // an empty RawMessage means "no value": send null, never nothing
+	}
+	r, err := json.Marshal(result)
+	if err != nil {
+		return nil
+	}
+	b := append(make([]byte, 0, 40+len(id)+len(r)), `{"jsonrpc":"2.0","id":`...)
+	b = append(append(append(b, id...), `,"result":`...), r...)
+	return append(b, "}\n"...)
+}
+
+func errorResponse(id json.RawMessage, code int, message string) []byte {
+	return errorObject(id, &Error{Code: code, Message: message})
+}
+
+// errorObject builds an error answer; a nil id is sent as null (the request's id could
+// not be read).
+func errorObject(id json.RawMessage, e *Error) []byte {
+	if id == nil {
 		id = nullID
 	}
-	e.buf.WriteString(`{"jsonrpc":"2.0","id":`)
-	e.buf.Write(id)
-	e.buf.WriteString(`,"error":`)
-	if err := e.value(rpcErr); err != nil {
-		// Only Data can fail (it is raw JSON from a handler): send the error without it.
-		_ = e.value(&Error{Code: rpcErr.Code, Message: rpcErr.Message})
+	obj, err := json.Marshal(e)
+	if err != nil { // only Data can fail (raw JSON from a handler): send the error without it
+		obj, _ = json.Marshal(&Error{Code: e.Code, Message: e.Message})
 	}
-	e.buf.WriteString("}\n")
+	b := append(make([]byte, 0, 40+len(id)+len(obj)), `{"jsonrpc":"2.0","id":`...)
+	b = append(append(append(b, id...), `,"error":`...), obj...)
+	return append(b, "}\n"...)
 }
 
-var nullID = json.RawMessage("null")
+// joinBatch makes one line of a batch's answers.
+func joinBatch(answers [][]byte) []byte {
+	b := []byte{'['}
+	for i, a := range answers {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, bytes.TrimSuffix(a, []byte("\n"))...)
+	}
+	return append(b, "]\n"...)
+}
+
+// startKind is what the start of an oversize line says it is.
+type startKind int
+
+const (
+	startUnknown  startKind = iota
+	startRequest            // a method member came first
+	startResponse           // a result or error member came first
+)
+
+// scanStart reads the members at the start of an object whose line was cut short: its
+// id and its kind, when they come before the cut.
+func scanStart(start []byte) (id json.RawMessage, kind startKind) {
+	dec := json.NewDecoder(bytes.NewReader(start))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, startUnknown
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		key, ok := t.(string)
+		if err != nil || !ok {
+			break
+		}
+		var value json.RawMessage
+		if dec.Decode(&value) != nil {
+			break // the cut, inside this value
+		}
+		switch key {
+		case "id":
+			id = value
+		case "method":
+			kind = startRequest
+		case "result", "error":
+			kind = startResponse
+		}
+		if id != nil && kind != startUnknown {
+			break
+		}
+	}
+	return id, kind
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -55,18 +56,18 @@ const (
 	DefaultReadyTimeout = 10 * time.Second
 )
 
-// Environment names of the child protocol (DESIGN.md, "The child channel").
+// Environment names of the child protocol, declared in childrpc.
 const (
-	envProcess      = "DEVRUN_PROCESS"
-	envProtocol     = "DEVRUN_PROTOCOL"
-	envRPCFD        = "DEVRUN_RPC_FD"
-	envInstance     = "DEVRUN_INSTANCE"
-	envNodeFD       = "NODE_CHANNEL_FD"
-	envNodeMode     = "NODE_CHANNEL_SERIALIZATION_MODE"
-	envListenFDs    = "LISTEN_FDS"
-	envListenNames  = "LISTEN_FDNAMES"
-	envListenPID    = "LISTEN_PID"
-	envNotifySocket = "NOTIFY_SOCKET"
+	envProcess      = childrpc.EnvProcess
+	envProtocol     = childrpc.EnvProtocol
+	envRPCFD        = childrpc.EnvRPCFD
+	envInstance     = childrpc.EnvInstance
+	envNodeFD       = childrpc.EnvNodeFD
+	envNodeMode     = childrpc.EnvNodeMode
+	envListenFDs    = childrpc.EnvListenFDs
+	envListenNames  = childrpc.EnvListenFDNames
+	envListenPID    = childrpc.EnvListenPID
+	envNotifySocket = childrpc.EnvNotifySocket
 )
 
 // inheritedProtocolVars are removed from the environment devrun itself got: when devrun runs
@@ -141,12 +142,14 @@ func (r *Runner) protocolEnv() []string {
 	rpcFD := fmt.Sprint(3 + len(cfg.Listeners))
 	extra := []string{
 		envProcess + "=" + cfg.Name,
-		envProtocol + "=1",
-		envRPCFD + "=" + rpcFD,
 		envInstance + "=" + fmt.Sprint(cfg.Instance),
 	}
 	if cfg.Node {
+		// Node takes its channel from these and removes them from its environment; the
+		// DEVRUN_ ones would stay, and its own subprocesses would take fd N for a channel.
 		extra = append(extra, envNodeFD+"="+rpcFD, envNodeMode+"=json")
+	} else {
+		extra = append(extra, envProtocol+"="+strconv.Itoa(childrpc.Protocol), envRPCFD+"="+rpcFD)
 	}
 	if len(cfg.Listeners) > 0 {
 		extra = append(extra, envListenFDs+"="+fmt.Sprint(len(cfg.Listeners)))

@@ -124,10 +124,8 @@ func (s *supervisor) connOptions(g *generation) childrpc.ConnOptions {
 	post := s.r.inbox.post
 	empty := struct{}{}
 	handlers := map[string]childrpc.HandlerFunc{
-		"devrun.restart": func(ctx context.Context, params json.RawMessage) (any, error) {
-			var p struct {
-				Reason string `json:"reason"`
-			}
+		childrpc.MethodRestart: func(ctx context.Context, params json.RawMessage) (any, error) {
+			var p childrpc.RestartParams
 			if err := decodeParams(params, &p); err != nil {
 				return nil, err
 			}
@@ -138,17 +136,15 @@ func (s *supervisor) connOptions(g *generation) childrpc.ConnOptions {
 			post(msgRestart{reason: reason, fromChild: true})
 			return empty, nil
 		},
-		"devrun.ready": func(ctx context.Context, params json.RawMessage) (any, error) {
-			post(msgReady{g, "devrun.ready"})
+		childrpc.MethodReady: func(ctx context.Context, params json.RawMessage) (any, error) {
+			post(msgReady{g, childrpc.MethodReady})
 			return empty, nil
 		},
-		"devrun.status": func(ctx context.Context, params json.RawMessage) (any, error) {
+		childrpc.MethodStatus: func(ctx context.Context, params json.RawMessage) (any, error) {
 			return s.r.Status(), nil
 		},
-		"devrun.hello": func(ctx context.Context, params json.RawMessage) (any, error) {
-			var p struct {
-				Methods []string `json:"methods"`
-			}
+		childrpc.MethodHello: func(ctx context.Context, params json.RawMessage) (any, error) {
+			var p childrpc.HelloParams
 			if err := decodeParams(params, &p); err != nil {
 				return nil, err
 			}

@@ -90,6 +90,14 @@ func (r *Runner) Status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.status
+	if r.conn != nil {
+		st.Channel = "open"
+		select {
+		case <-r.conn.Done():
+			st.Channel = "closed"
+		default:
+		}
+	}
 	st.Methods = append([]string(nil), st.Methods...)
 	st.Listen = append([]string(nil), st.Listen...)
 	if st.LastExit != nil {

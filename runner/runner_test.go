@@ -222,27 +222,37 @@ func TestStdinGoesToTheCurrentChild(t *testing.T) {
 	h.waitLine(second + " eof")
 }
 
+// A Node child gets Node's channel variables only: Node removes them from its own
+// environment, so its subprocesses cannot take fd 3 for a channel of theirs.
 func TestChildEnvironment(t *testing.T) {
-	h := newHarness(t, Config{
-		Name: "web", Command: selfCommand(t), Env: modeEnv("env", "RUNNER_TEST_EXTRA=x", "RUNNER_TEST_EXTRA=y"),
-		Node: true, Instance: 2,
-	})
-	h.waitLine("env done")
-	got := map[string]string{}
-	for _, line := range h.out.snapshot() {
-		if kv, ok := strings.CutPrefix(line, "env "); ok && kv != "done" {
-			k, v, _ := strings.Cut(kv, "=")
-			got[k] = v
-		}
-	}
-	want := map[string]string{
-		envProcess: "web true", envProtocol: "1 true", envRPCFD: "3 true", envInstance: "2 true",
-		envNodeFD: "3 true", envNodeMode: "json true", "RUNNER_TEST_EXTRA": "y true", envShim: " false",
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s: got %q, want %q", k, got[k], v)
-		}
+	for _, node := range []bool{false, true} {
+		t.Run(map[bool]string{false: "go", true: "node"}[node], func(t *testing.T) {
+			h := newHarness(t, Config{
+				Name: "web", Command: selfCommand(t), Env: modeEnv("env", "RUNNER_TEST_EXTRA=x", "RUNNER_TEST_EXTRA=y"),
+				Node: node, Instance: 2,
+			})
+			h.waitLine("env done")
+			got := map[string]string{}
+			for _, line := range h.out.snapshot() {
+				if kv, ok := strings.CutPrefix(line, "env "); ok && kv != "done" {
+					k, v, _ := strings.Cut(kv, "=")
+					got[k] = v
+				}
+			}
+			want := map[string]string{
+				envProcess: "web true", envProtocol: "1 true", envRPCFD: "3 true", envInstance: "2 true",
+				envNodeFD: " false", envNodeMode: " false", "RUNNER_TEST_EXTRA": "y true", envShim: " false",
+			}
+			if node {
+				want[envProtocol], want[envRPCFD] = " false", " false"
+				want[envNodeFD], want[envNodeMode] = "3 true", "json true"
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s: got %q, want %q", k, got[k], v)
+				}
+			}
+		})
 	}
 }
 

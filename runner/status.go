@@ -22,7 +22,10 @@ type Status struct {
 	Ready    bool      `json:"ready,omitempty"`   // the current child said it is ready
 	Methods  []string  `json:"methods,omitempty"` // from the current child's devrun.hello
 	Listen   []string  `json:"listen,omitempty"`  // Config.ListenerNames
-	LastExit *Exit     `json:"last_exit,omitempty"`
+	// Channel is "open", or "closed" once the child closed its end (Node's
+	// process.disconnect()); "" when no child runs.
+	Channel  string `json:"channel,omitempty"`
+	LastExit *Exit  `json:"last_exit,omitempty"`
 }
 
 // Exit describes how a child ended.

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
 	"github.com/devrun-dev/devrun/runner"
@@ -19,37 +21,43 @@ func (ss *session) info() childrpc.Info {
 			st := r.Status()
 			in.Processes = append(in.Processes, childrpc.ProcessInfo{
 				Name: p.name, Instance: i, PID: st.PID, State: st.State, Restarts: st.Restarts,
-				Started: st.Started, Methods: st.Methods, Listen: p.listen,
+				Started: st.Started, Methods: st.Methods, Listen: p.listen, Channel: st.Channel,
 			})
 		}
 	}
 	return in
 }
 
-// callRequest is devrun.call's params, from a child or from a control client.
-type callRequest struct {
-	Process string          `json:"process"`
-	Method  string          `json:"method"`
-	Params  json.RawMessage `json:"params,omitempty"`
-	// Instance is a number, "all" (every instance, replies in a list) or absent (round robin).
-	Instance json.RawMessage `json:"instance,omitempty"`
-}
-
 func (ss *session) handleCall(ctx context.Context, params json.RawMessage) (any, error) {
-	var req callRequest
+	var req childrpc.CallParams
 	if err := json.Unmarshal(params, &req); err != nil || req.Method == "" {
-		return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: `devrun.call wants {"process":"name","method":"m","params":...}`}
+		return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: childrpc.MethodCall + ` wants {"process":"name","method":"m","params":...}`}
 	}
 	var instance string
 	if len(req.Instance) > 0 {
 		instance = strings.Trim(string(req.Instance), `"`)
 	}
-	return ss.call(ctx, req.Process, instance, req.Method, req.Params)
+	timeout := childrpc.DefaultCallTimeout
+	if req.TimeoutMS > 0 {
+		timeout = time.Duration(req.TimeoutMS) * time.Millisecond
+	}
+	return ss.call(ctx, req.Process, instance, req.Method, req.Params, timeout)
 }
 
 // call forwards a request to a process's child: one instance chosen round robin among the
-// running ones, a given instance, or "all" of them.
-func (ss *session) call(ctx context.Context, process, instance, method string, params json.RawMessage) (any, error) {
+// running ones, a given instance, or "all" of them. Past timeout it answers CodeTimeout, so
+// that a caller without a timeout of its own never waits for ever.
+func (ss *session) call(ctx context.Context, process, instance, method string, params json.RawMessage, timeout time.Duration) (any, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	result, err := ss.forward(ctx, process, instance, method, params)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, &childrpc.Error{Code: childrpc.CodeTimeout, Message: fmt.Sprintf("no answer within %s", timeout)}
+	}
+	return result, err
+}
+
+func (ss *session) forward(ctx context.Context, process, instance, method string, params json.RawMessage) (any, error) {
 	p := ss.procs[0]
 	if process != "" {
 		if p = ss.process(process); p == nil {
@@ -93,15 +101,11 @@ func (p *process) pickRunner() *runner.Runner {
 	return p.runners[start%n]
 }
 
-type restartRequest struct {
-	Process string `json:"process"`
-}
-
 func (ss *session) handleRestart(_ context.Context, params json.RawMessage) (any, error) {
-	var req restartRequest
+	var req childrpc.RestartParams
 	if len(params) > 0 {
 		if err := json.Unmarshal(params, &req); err != nil {
-			return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: "devrun.restart: " + err.Error()}
+			return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: childrpc.MethodRestart + ": " + err.Error()}
 		}
 	}
 	if req.Process == "" {

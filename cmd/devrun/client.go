@@ -128,11 +128,15 @@ func printTable(w io.Writer, list []childrpc.Info, now time.Time) {
 				child = fmt.Sprint(p.PID)
 				uptime = now.Sub(p.Started).Round(time.Second).String()
 			}
+			state := p.State
+			if p.Channel == "closed" {
+				state += " (channel closed)"
+			}
 			methods := strings.Join(p.Methods, ",")
 			if len(p.Listen) > 0 {
 				methods += " listen:" + strings.Join(p.Listen, ",")
 			}
-			rows = append(rows, []string{in.Name, fmt.Sprint(in.PID), proc, child, p.State,
+			rows = append(rows, []string{in.Name, fmt.Sprint(in.PID), proc, child, state,
 				fmt.Sprint(p.Restarts), uptime, in.Dir, strings.Join(in.Command, " "), methods})
 		}
 	}
@@ -185,7 +189,9 @@ func cmdSend(ctx context.Context, args []string, s stdio) error {
 		params = json.RawMessage(strings.TrimSpace(text))
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	// devrun answers CodeTimeout when the program takes longer than the timeout it is given;
+	// the client's own deadline, a little later, covers a devrun that does not answer.
+	ctx, cancel := context.WithTimeout(ctx, *timeout+time.Second)
 	defer cancel()
 	conn, err := dial(ctx, *name, nil)
 	if err != nil {
@@ -193,12 +199,12 @@ func cmdSend(ctx context.Context, args []string, s stdio) error {
 	}
 	defer conn.Close()
 	var result json.RawMessage
-	req := callRequest{Process: *process, Method: method, Params: params}
+	req := childrpc.CallParams{Process: *process, Method: method, Params: params, TimeoutMS: timeout.Milliseconds()}
 	if *instance != "" {
 		req.Instance, _ = json.Marshal(*instance)
 	}
 	stopHint := hintIfSilent(ctx, *name, *process, s)
-	err = conn.Call(ctx, "devrun.call", req, &result)
+	err = conn.Call(ctx, childrpc.MethodCall, req, &result)
 	stopHint()
 	if err != nil {
 		var rpcErr *childrpc.Error
@@ -256,21 +262,21 @@ func controlCall(ctx context.Context, cmd, method string, args []string, s stdio
 	defer conn.Close()
 	var params any
 	if *process != "" {
-		params = restartRequest{Process: *process}
+		params = childrpc.RestartParams{Process: *process}
 	}
 	if err := conn.Call(ctx, method, params, nil); err != nil {
 		return sendError(method, 10*time.Second, err, s)
 	}
-	fmt.Fprintf(s.err, "devrun: %s\n", map[string]string{"devrun.restart": "restarting", "devrun.stop": "stopping"}[method])
+	fmt.Fprintf(s.err, "devrun: %s\n", map[string]string{childrpc.MethodRestart: "restarting", childrpc.MethodStop: "stopping"}[method])
 	return nil
 }
 
 func cmdRestart(ctx context.Context, args []string, s stdio) error {
-	return controlCall(ctx, "restart", "devrun.restart", args, s)
+	return controlCall(ctx, "restart", childrpc.MethodRestart, args, s)
 }
 
 func cmdStop(ctx context.Context, args []string, s stdio) error {
-	return controlCall(ctx, "stop", "devrun.stop", args, s)
+	return controlCall(ctx, "stop", childrpc.MethodStop, args, s)
 }
 
 func cmdLogs(ctx context.Context, args []string, s stdio) error {
@@ -295,12 +301,17 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 		}
 		fmt.Fprintln(s.out, text)
 	}
+	// The lines come as devrun.log notifications, which a Conn runs in order; the answer
+	// to devrun.logs says how many of them are the backlog.
 	followed := make(chan logLine, 256)
 	handlers := map[string]childrpc.HandlerFunc{
-		"devrun.log": func(_ context.Context, params json.RawMessage) (any, error) {
+		childrpc.MethodLog: func(ctx context.Context, params json.RawMessage) (any, error) {
 			var l logLine
 			if err := json.Unmarshal(params, &l); err == nil {
-				followed <- l
+				select {
+				case followed <- l:
+				case <-ctx.Done():
+				}
 			}
 			return nil, nil
 		},
@@ -310,26 +321,30 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	defer conn.Close()
-	var backlog []logLine
-	if err := conn.Call(ctx, "devrun.logs", map[string]any{"lines": *lines, "follow": *follow}, &backlog); err != nil {
-		return sendError("devrun.logs", 0, err, s)
-	}
-	for _, l := range backlog {
-		printLine(l)
-	}
-	if !*follow {
-		return nil
-	}
-	for {
+	n := *lines
+	answer := make(chan error, 1)
+	var res childrpc.LogsResult
+	go func() {
+		answer <- conn.Call(ctx, childrpc.MethodLogs, childrpc.LogsParams{Lines: &n, Follow: *follow}, &res)
+	}()
+	printed, want := 0, -1
+	for !(printed == want && !*follow) {
 		select {
 		case l := <-followed:
 			printLine(l)
+			printed++
+		case err := <-answer:
+			if err != nil {
+				return sendError(childrpc.MethodLogs, 0, err, s)
+			}
+			want = res.Lines
 		case <-conn.Done():
 			return nil // the devrun stopped
 		case <-ctx.Done():
 			return nil
 		}
 	}
+	return nil
 }
 
 // processInfo finds the process a send goes to, as devrun.info describes it.

@@ -26,6 +26,7 @@ type controlServer struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	conns    map[*childrpc.Conn]struct{}
+	closing  chan struct{} // closed by Close: stops the accept loop's pauses
 }
 
 // startControl claims <dir>/<name>.sock, making the name unique (app, app-2, ...) when another
@@ -53,7 +54,7 @@ func startControl(ss *session) (*controlServer, error) {
 			ss.con.printf(levelWarn, "", "another devrun is called %q; this one is %q", base, name)
 		}
 		ss.name = name
-		c := &controlServer{ss: ss, listener: l, path: path, conns: map[*childrpc.Conn]struct{}{}}
+		c := &controlServer{ss: ss, listener: l, path: path, conns: map[*childrpc.Conn]struct{}{}, closing: make(chan struct{})}
 		c.wg.Add(1)
 		go c.accept()
 		return c, nil
@@ -89,41 +90,83 @@ func listenOwned(path string) (net.Listener, error) {
 	return nil, fmt.Errorf("%s: %w", path, syscall.EADDRINUSE)
 }
 
+// maxControlConns bounds the control connections served at once; a client past it is told
+// so and hung up on.
+const maxControlConns = 64
+
+// accept serves clients until the listener closes. A failed accept (EMFILE, say) is retried
+// after a pause that grows from 5 ms to 1 s, and logged once for each spell of failures: one
+// bad moment must not leave devrun deaf.
 func (c *controlServer) accept() {
 	defer c.wg.Done()
+	var pause time.Duration
 	for {
 		conn, err := c.listener.Accept()
 		if err != nil {
-			return
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if pause == 0 {
+				c.ss.con.printf(levelWarn, "", "control socket: accept: %v; retrying", err)
+				pause = 5 * time.Millisecond
+			} else {
+				pause = min(2*pause, time.Second)
+			}
+			select {
+			case <-time.After(pause):
+			case <-c.closing:
+				return
+			}
+			continue
+		}
+		if pause != 0 {
+			c.ss.con.printf(levelInfo, "", "control socket: accepting again")
+			pause = 0
 		}
 		if err := checkPeer(conn); err != nil {
 			c.ss.con.printf(levelWarn, "", "control socket: refused a connection: %v", err)
 			conn.Close()
 			continue
 		}
+		c.mu.Lock()
+		full := len(c.conns) >= maxControlConns
+		c.mu.Unlock()
+		if full {
+			c.refuse(conn)
+			continue
+		}
 		c.serve(conn)
 	}
+}
+
+// refuse tells a client past maxControlConns why it is hung up on, without waiting on it.
+func (c *controlServer) refuse(conn net.Conn) {
+	msg := fmt.Sprintf(`{"jsonrpc":"2.0","id":null,"error":{"code":%d,"message":"devrun serves at most %d control connections at once"}}`+"\n",
+		childrpc.CodeBusy, maxControlConns)
+	conn.SetWriteDeadline(time.Now().Add(time.Second))
+	conn.Write([]byte(msg))
+	conn.Close()
 }
 
 func (c *controlServer) serve(nc net.Conn) {
 	var conn *childrpc.Conn
 	handlers := map[string]childrpc.HandlerFunc{
-		"devrun.info":    func(context.Context, json.RawMessage) (any, error) { return c.ss.info(), nil },
-		"devrun.call":    c.ss.handleCall,
-		"devrun.restart": c.ss.handleRestart,
-		"devrun.stop": func(context.Context, json.RawMessage) (any, error) {
+		childrpc.MethodInfo:    func(context.Context, json.RawMessage) (any, error) { return c.ss.info(), nil },
+		childrpc.MethodCall:    c.ss.handleCall,
+		childrpc.MethodRestart: c.ss.handleRestart,
+		childrpc.MethodStop: func(context.Context, json.RawMessage) (any, error) {
 			c.ss.con.printf(levelInfo, "", "stop requested over the control socket")
 			c.ss.stop()
 			return "stopping", nil
 		},
-		"devrun.logs": func(ctx context.Context, params json.RawMessage) (any, error) {
-			return c.logs(conn, params)
+		childrpc.MethodLogs: func(ctx context.Context, params json.RawMessage) (any, error) {
+			return c.logs(ctx, conn, params)
 		},
 	}
 	conn = childrpc.NewConn(nc, childrpc.ConnOptions{
 		Handlers: handlers,
 		Fallback: func(ctx context.Context, method string, params json.RawMessage) (any, error) {
-			return c.ss.call(ctx, "", "", method, params)
+			return c.ss.call(ctx, "", "", method, params, childrpc.DefaultCallTimeout)
 		},
 		Logf: func(format string, args ...any) {
 			c.ss.con.printf(levelDetail, "", "control client: "+format, args...)
@@ -140,46 +183,55 @@ func (c *controlServer) serve(nc net.Conn) {
 	}()
 }
 
-type logsParams struct {
-	Lines  *int `json:"lines"`
-	Follow bool `json:"follow"`
-}
-
-// logs answers with the backlog; a follower then gets each new line as a devrun.log
-// notification until it hangs up.
-func (c *controlServer) logs(conn *childrpc.Conn, params json.RawMessage) (any, error) {
-	var p logsParams
+// logs sends the backlog as devrun.log notifications, one line each (a big backlog never
+// makes one message over the line limit), then answers how many it sent; a follower then
+// gets each new line the same way until it hangs up.
+func (c *controlServer) logs(ctx context.Context, conn *childrpc.Conn, params json.RawMessage) (any, error) {
+	var p childrpc.LogsParams
 	if len(params) > 0 {
 		if err := json.Unmarshal(params, &p); err != nil {
-			return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: "devrun.logs: " + err.Error()}
+			return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: childrpc.MethodLogs + ": " + err.Error()}
 		}
 	}
 	n := 100
 	if p.Lines != nil {
 		n = max(*p.Lines, 0)
 	}
-	if !p.Follow {
-		return c.ss.logs.last(n), nil
+	var backlog []logLine
+	var lines <-chan logLine
+	unfollow := func() {}
+	if p.Follow {
+		backlog, lines, unfollow = c.ss.logs.follow(n)
+	} else {
+		backlog = c.ss.logs.last(n)
 	}
-	backlog, lines, unfollow := c.ss.logs.follow(n)
-	go func() {
-		defer unfollow()
-		for {
-			select {
-			case l := <-lines:
-				if err := conn.Notify(context.Background(), "devrun.log", l); err != nil {
+	for _, l := range backlog {
+		if err := conn.Notify(ctx, childrpc.MethodLog, l); err != nil {
+			unfollow()
+			return nil, err
+		}
+	}
+	if p.Follow {
+		go func() {
+			defer unfollow()
+			for {
+				select {
+				case l := <-lines:
+					if err := conn.Notify(context.Background(), childrpc.MethodLog, l); err != nil {
+						return
+					}
+				case <-conn.Done():
 					return
 				}
-			case <-conn.Done():
-				return
 			}
-		}
-	}()
-	return backlog, nil
+		}()
+	}
+	return childrpc.LogsResult{Lines: len(backlog)}, nil
 }
 
 // Close stops accepting, hangs up on every client and removes the socket file.
 func (c *controlServer) Close() error {
+	close(c.closing)
 	err := c.listener.Close()
 	c.wg.Wait()
 	c.mu.Lock()

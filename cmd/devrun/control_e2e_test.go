@@ -221,6 +221,9 @@ func TestControlSocketSurvivesBadClients(t *testing.T) {
 	big := strings.Repeat("x", 17<<20)
 	fmt.Fprintf(raw, `{"jsonrpc":"2.0","id":1,"method":"echo","params":{"s":"%s"}}`+"\n", big)
 	fmt.Fprint(raw, `{"jsonrpc":"2.0","id":2,"method":"ping"}`+"\n")
+	if line, _ := br.ReadString('\n'); !strings.Contains(line, `"id":1`) || !strings.Contains(line, "16777216-byte line limit") {
+		t.Fatalf("an oversize request got %q, want an error naming the limit", line)
+	}
 	if line, _ := br.ReadString('\n'); !strings.Contains(line, `"pong"`) {
 		t.Fatalf("after an oversize line, ping got %q", line)
 	}

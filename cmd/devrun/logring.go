@@ -1,22 +1,25 @@
 package main
 
 import (
+	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
+
+	"github.com/devrun-dev/devrun/childrpc"
 )
 
 const defaultLogLines = 1000
 
-// logLine is one line of a child's output or one of devrun's own lines, as `devrun logs` shows it.
-type logLine struct {
-	Time    time.Time `json:"time"`
-	Stream  string    `json:"stream"` // stdout, stderr or devrun
-	Process string    `json:"process,omitempty"`
-	Text    string    `json:"text"`
-}
+// maxLogText bounds each kept line, so that the ring holds at most defaultLogLines times
+// that many bytes whatever a program prints or a peer sends.
+const maxLogText = 2 << 10
 
-// logRing keeps the last lines in memory, bounded, and hands new ones to followers. A slow
-// follower loses lines rather than slowing the child down.
+// logLine is one line of a child's output or one of devrun's own lines, as `devrun logs` shows it.
+type logLine = childrpc.LogLine
+
+// logRing keeps the last lines in memory, bounded in lines and in bytes, and hands new ones to
+// followers. A slow follower loses lines rather than slowing the child down.
 type logRing struct {
 	mu        sync.Mutex
 	lines     []logLine
@@ -34,6 +37,7 @@ func (r *logRing) add(stream, text string) {
 }
 
 func (r *logRing) addLine(l logLine) {
+	l.Text = cutText(l.Text, maxLogText)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.lines[r.next] = l
@@ -85,4 +89,16 @@ func (r *logRing) follow(n int) ([]logLine, <-chan logLine, func()) {
 		delete(r.followers, ch)
 		r.mu.Unlock()
 	}
+}
+
+// cutText shortens s to at most max bytes (at a character boundary), saying how much it cut.
+func cutText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := max
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s… [cut: %d more bytes]", s[:n], len(s)-n)
 }

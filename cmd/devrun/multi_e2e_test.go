@@ -71,7 +71,7 @@ func main() {
 		return fmt.Sprintf("code %d: %s", rpcErr.Code, rpcErr.Message), nil
 	})
 	childrpc.Handle("whoami", func(context.Context, struct{}) (map[string]any, error) {
-		return map[string]any{"process": os.Getenv("DEVRUN_PROCESS"), "version": version, "pid": os.Getpid()}, nil
+		return map[string]any{"process": childrpc.ProcessName(), "version": version, "pid": os.Getpid()}, nil
 	})
 	go childrpc.Serve(ctx)
 

@@ -199,7 +199,7 @@ func (ss *session) newProcess(st config.Process, clear bool, about, cwd string, 
 			Listeners: files, ListenerNames: names, Overlap: st.Overlap, ReadyTimeout: st.ReadyTimeout,
 			Instance: instance,
 			OnEvent:  func(e runner.Event) { p.onEvent(instance, e) },
-			Handlers: map[string]childrpc.HandlerFunc{"devrun.call": ss.handleCall},
+			Handlers: map[string]childrpc.HandlerFunc{childrpc.MethodCall: ss.handleCall},
 		}
 		cfg.Stdout, cfg.Stderr = ss.outputs(p, instance, scale, s)
 		if i == 0 {

@@ -56,7 +56,7 @@ func dispatch(ctx context.Context, j job) (json.RawMessage, error) {
 
 // dispatchAll asks every worker instance; devrun answers with their replies in a list.
 func dispatchAll(ctx context.Context, j job) (json.RawMessage, error) {
-	return childrpc.Call[json.RawMessage](ctx, "devrun.call",
+	return childrpc.Call[json.RawMessage](ctx, childrpc.MethodCall,
 		allInstances{Process: "worker", Method: "take", Params: j, Instance: "all"})
 }
 

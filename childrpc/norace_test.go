@@ -1,0 +1,5 @@
+//go:build !race
+
+package childrpc
+
+const raceEnabled = false
