@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,6 +34,8 @@ func portInUse(line string) (port int, ok bool) {
 func (c *console) sayPortHolder(about string, port int) {
 	h, err := portHolder(port)
 	switch {
+	case h.pid == os.Getpid():
+		// The program binds the port devrun holds for it: the --listen hint says what to do.
 	case err != nil || h.pid == 0:
 		c.printAfterOutput(levelWarn, about, "port %d is in use; lsof -i :%d shows by whom", port, port)
 	default:
