@@ -232,7 +232,9 @@ func (p *process) buildProgress(about string) *buildProgress {
 	p.buildOnce.Do(func() {
 		what := p.name
 		if b := p.target.Build; p.target.Kind == target.Go && len(b) > 0 {
-			what = b[len(b)-1] // the package, as go build is given it: ./cmd/server
+			if pkg := b[len(b)-1]; pkg != "." {
+				what = pkg // as go build is given it: ./cmd/server
+			}
 		} else if len(b) == 3 && b[0] == "sh" && b[1] == "-c" {
 			what = b[2]
 		} else if len(b) > 0 {
