@@ -49,6 +49,7 @@ type console struct {
 	// What the go command last said it is downloading, and how many so far (buildprogress.go).
 	downloading string
 	downloads   int
+	portsSaid   map[string]bool // "process port pid" whose holder was named (portinuse.go)
 }
 
 func newConsole(w io.Writer, noColor, quiet, verbose bool) *console {

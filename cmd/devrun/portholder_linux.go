@@ -69,9 +69,6 @@ func listeningInodes(table string, port int, into map[string]bool) {
 }
 
 func commandLine(pid int) string {
-	if pid == os.Getpid() {
-		return "devrun itself: a --listen socket"
-	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil || len(b) == 0 {
 		return "?"

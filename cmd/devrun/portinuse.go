@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -29,10 +31,23 @@ func portInUse(line string) (port int, ok bool) {
 	return n, true
 }
 
-// sayPortHolder names, after the program's line, the process that holds port.
+// sayPortHolder names, after the program's line, the process that holds port; the same
+// holder of the same port once only, however often the program crashes on it.
 func (c *console) sayPortHolder(about string, port int) {
 	h, err := portHolder(port)
+	if h.pid == os.Getpid() {
+		return // the program binds the port devrun holds for it: the --listen hint says what to do
+	}
+	key := fmt.Sprintf("%s %d %d", about, port, h.pid)
+	c.mu.Lock()
+	said := c.portsSaid[key]
+	if c.portsSaid == nil {
+		c.portsSaid = map[string]bool{}
+	}
+	c.portsSaid[key] = true
+	c.mu.Unlock()
 	switch {
+	case said:
 	case err != nil || h.pid == 0:
 		c.printAfterOutput(levelWarn, about, "port %d is in use; lsof -i :%d shows by whom", port, port)
 	default:

@@ -40,6 +40,8 @@ type process struct {
 	buildOnce sync.Once
 	build     *buildProgress
 
+	listenHinted sync.Once // the hint is long: once is enough
+
 	retrying sync.Map // instance -> true: its next start follows a crash, and its line said so
 }
 
@@ -219,8 +221,9 @@ func (p *process) onEvent(instance int, e runner.Event) {
 	} else {
 		p.con.printf(lv, about, "%s", line)
 	}
-	if e.Kind == runner.Exited && e.Reason != "stopped" && e.ExitCode != 0 && len(p.listen) > 0 && e.Duration < 2*time.Second {
-		p.con.printf(levelWarn, about, "%s", listenHint)
+	quickCrash := e.Kind == runner.GaveUp || e.Kind == runner.Backoff && e.Reason == "right after start"
+	if quickCrash && len(p.listen) > 0 {
+		p.listenHinted.Do(func() { p.con.printAfterOutput(levelWarn, about, "%s", listenHint) })
 	}
 }
 
@@ -229,7 +232,9 @@ func (p *process) buildProgress(about string) *buildProgress {
 	p.buildOnce.Do(func() {
 		what := p.name
 		if b := p.target.Build; p.target.Kind == target.Go && len(b) > 0 {
-			what = b[len(b)-1] // the package, as go build is given it: ./cmd/server
+			if pkg := b[len(b)-1]; pkg != "." {
+				what = pkg // as go build is given it: ./cmd/server
+			}
 		} else if len(b) == 3 && b[0] == "sh" && b[1] == "-c" {
 			what = b[2]
 		} else if len(b) > 0 {
@@ -254,7 +259,7 @@ func endsOutput(k runner.EventKind) bool {
 // listenHint explains the usual cause of a quick crash under --listen: the program binds the
 // port itself ("address already in use") instead of taking the socket devrun holds.
 const listenHint = `it exited soon after start while devrun holds its --listen socket: if it said "address already in use", ` +
-	`it binds the port itself and must take the inherited socket (fd 3, LISTEN_FDS) instead. ` +
+	`it binds the port itself and must be changed so that it takes the inherited socket (fd 3, LISTEN_FDS) instead. ` +
 	`Go: ln, err := childrpc.Listener(":8080"); Node: server.listen(process.env.LISTEN_FDS ? {fd: 3} : 8080); ` +
 	`Python: socket.socket(fileno=3), uvicorn --fd 3, or gunicorn (it honours LISTEN_FDS)`
 
