@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
@@ -68,6 +70,10 @@ func (s *supervisor) startGeneration() (_ *generation, err error) {
 	}
 
 	env := s.r.childEnv
+	if len(s.changed) > 0 {
+		env = append(env[:len(env):len(env)], childrpc.EnvChanged+"="+changedList(s.changed))
+		s.changed = nil
+	}
 	if s.notifyDir != "" {
 		if g.notify, err = openNotifySocket(s.notifyDir, g.id, func() { s.r.inbox.post(msgReady{g, "NOTIFY_SOCKET"}) }); err != nil {
 			return nil, fmt.Errorf("NOTIFY_SOCKET: %w", err)
@@ -178,4 +184,33 @@ func decodeParams(params json.RawMessage, v any) error {
 		return &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: err.Error()}
 	}
 	return nil
+}
+
+// maxChanged bounds DEVRUN_CHANGED: a checkout that touches thousands of files must not
+// make the environment too large to exec.
+const maxChanged = 16 << 10
+
+// changedList is the paths one a line, cut at a line boundary under maxChanged.
+func changedList(paths []string) string {
+	var b strings.Builder
+	for _, p := range paths {
+		if b.Len()+len(p)+1 > maxChanged {
+			break
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// appendNew adds the paths of more that list does not hold yet.
+func appendNew(list, more []string) []string {
+	for _, p := range more {
+		if !slices.Contains(list, p) {
+			list = append(list, p)
+		}
+	}
+	return list
 }

@@ -86,6 +86,10 @@ func runChildMode(mode string) int {
 		select {}
 	case "supervisor":
 		return supervisorMode()
+	case "changed":
+		v, ok := os.LookupEnv(childrpc.EnvChanged)
+		fmt.Printf("changed %d %v %q\n", pid, ok, v)
+		select {}
 	}
 	fmt.Fprintf(os.Stderr, "unknown %s %q\n", envMode, mode)
 	return 2

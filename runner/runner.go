@@ -53,6 +53,12 @@ func (r *Runner) Run(ctx context.Context) error {
 // ignored. The reason is only reported back in events that need one.
 func (r *Runner) Restart(reason string) { r.post(msgRestart{reason: reason}) }
 
+// RestartFor is Restart because files changed: the next generation finds their paths in
+// DEVRUN_CHANGED (childrpc.EnvChanged), one a line.
+func (r *Runner) RestartFor(reason string, changed []string) {
+	r.post(msgRestart{reason: reason, changed: changed})
+}
+
 // Kill sends SIGKILL at once to every process group of the runner (children and build): a
 // second Ctrl-C. What was killed is not restarted; Run goes on waiting for Restart, or returns
 // if its context is done.

@@ -301,3 +301,20 @@ func filterKind(events []Event, k EventKind) []Event {
 	}
 	return out
 }
+
+// A restart for changed files tells the next generation which, once: the one after a plain
+// restart finds nothing.
+func TestRestartForPassesTheChangedPaths(t *testing.T) {
+	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("changed")})
+	if got := h.waitLine("changed "); got[2] != "false" {
+		t.Fatalf("first generation: %q", got)
+	}
+	h.r.RestartFor("test", []string{"templates/a.html", "main.go"})
+	if got := h.waitLine("changed "); got[2] != "true" || got[3] != `"templates/a.html\nmain.go"` {
+		t.Fatalf("after RestartFor: %q", got)
+	}
+	h.r.Restart("rs")
+	if got := h.waitLine("changed "); got[2] != "false" {
+		t.Fatalf("after Restart: %q", got)
+	}
+}

@@ -14,6 +14,7 @@ type (
 	msgRestart struct {
 		reason    string
 		fromChild bool
+		changed   []string // the paths behind it, for the next generation's DEVRUN_CHANGED
 	}
 	msgKill   struct{}
 	msgSignal struct{ sig syscall.Signal }
@@ -69,6 +70,8 @@ type supervisor struct {
 	backoff      *time.Timer
 	backoffSeq   int
 	shuttingDown bool
+
+	changed     []string // paths changed since the last start (DEVRUN_CHANGED)
 
 	generations int // started so far
 	lastExit    *Exit
@@ -196,6 +199,7 @@ func (s *supervisor) restart(m msgRestart) {
 	if m.fromChild {
 		s.emit(Event{Kind: Restarting, Reason: m.reason})
 	}
+	s.changed = appendNew(s.changed, m.changed)
 	s.r.policy.reset() // what crashed before the change says nothing about what follows it
 	s.cancelBackoff()
 	if s.cfg.Build == nil {
