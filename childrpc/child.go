@@ -19,6 +19,7 @@ type registry struct {
 	handlers map[string]HandlerFunc
 	serving  bool
 	final    chan struct{} // closed by Serve
+	reloads  []ReloadRule  // announced in devrun.hello (HandleChanges)
 }
 
 func newRegistry() *registry {
@@ -178,7 +179,8 @@ func Serve(ctx context.Context) error {
 	if err != nil || conn == nil {
 		return err
 	}
-	if err := conn.Notify(ctx, MethodHello, HelloParams{Protocol: Protocol, PID: os.Getpid(), Methods: methods}); err != nil {
+	hello := HelloParams{Protocol: Protocol, PID: os.Getpid(), Methods: methods, Reloads: std.reloads}
+	if err := conn.Notify(ctx, MethodHello, hello); err != nil {
 		return err
 	}
 	select {

@@ -57,11 +57,33 @@ const MethodCancelRequest = "$/cancelRequest"
 // Reserved method name prefixes: a program cannot register a handler under them.
 var reservedPrefixes = []string{"devrun.", "rpc.", "$/"}
 
-// HelloParams are devrun.hello's params: what `devrun ls` and completion show.
+// HelloParams are devrun.hello's params: what `devrun ls` and completion show, and the
+// files the program takes through its own handlers instead of a restart.
 type HelloParams struct {
-	Protocol int      `json:"protocol"`
-	PID      int      `json:"pid"`
-	Methods  []string `json:"methods"`
+	Protocol int          `json:"protocol"`
+	PID      int          `json:"pid"`
+	Methods  []string     `json:"methods"`
+	Reloads  []ReloadRule `json:"reloads,omitempty"`
+}
+
+// ReloadRule says that a change of the files matching Files (doublestar globs, relative to
+// the program's folder; a glob without a slash matches a name in any folder) is given to
+// Method as ChangesParams instead of restarting the program.
+type ReloadRule struct {
+	Files  []string `json:"files"`
+	Method string   `json:"method"`
+}
+
+// ChangesParams are what a handler of changed files receives: their paths, relative to the
+// program's folder, with slashes.
+type ChangesParams struct {
+	Files []string `json:"files"`
+}
+
+// ChangesResult is what a handler of changed files may answer: Restart asks devrun to
+// restart the program after all.
+type ChangesResult struct {
+	Restart bool `json:"restart,omitempty"`
 }
 
 // RestartParams are devrun.restart's params: Reason from a program, Process (one

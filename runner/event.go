@@ -3,6 +3,7 @@ package runner
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/devrun-dev/devrun/childrpc"
 	"strings"
 	"time"
 )
@@ -66,9 +67,10 @@ type Event struct {
 	ExitCode int    // -1 when killed by a signal
 	Signal   string // signal name as the OS spells it ("terminated"), when killed by one
 	Err      error
-	Methods  []string        // Hello
-	Value    json.RawMessage // ChildEvent
-	Command  []string        // BuildStart, Starting, StartFailed
+	Methods  []string              // Hello
+	Reloads  []childrpc.ReloadRule // Hello: the files the program takes through its handlers
+	Value    json.RawMessage       // ChildEvent
+	Command  []string              // BuildStart, Starting, StartFailed
 }
 
 // String is the line a human reads (the caller adds "[devrun] " and colour).
@@ -99,10 +101,14 @@ func (e Event) String() string {
 	case NotReady:
 		return e.Reason
 	case Hello:
-		if len(e.Methods) == 0 {
-			return "methods: none"
+		s := "methods: none"
+		if len(e.Methods) > 0 {
+			s = "methods: " + strings.Join(e.Methods, ", ")
 		}
-		return "methods: " + strings.Join(e.Methods, ", ")
+		for _, r := range e.Reloads {
+			s += "; reloads: " + strings.Join(r.Files, " ") + " -> " + r.Method
+		}
+		return s
 	case Stopping:
 		return fmt.Sprintf("stopping (pid %d, %s)", e.PID, e.Signal)
 	case GraceOver:

@@ -25,6 +25,7 @@ type generation struct {
 	notify    *notifySocket
 
 	methods  []string // from devrun.hello
+	reloads  []childrpc.ReloadRule
 	ready    bool
 	exited   bool // the leader was reaped
 	stopSent bool // the runner signalled it: its exit is expected, whatever the status
@@ -154,7 +155,7 @@ func (s *supervisor) connOptions(g *generation) childrpc.ConnOptions {
 			if err := decodeParams(params, &p); err != nil {
 				return nil, err
 			}
-			post(msgHello{g, p.Methods})
+			post(msgHello{g, p.Methods, p.Reloads})
 			return nil, nil
 		},
 	}

@@ -1,6 +1,10 @@
 package runner
 
-import "time"
+import (
+	"time"
+
+	"github.com/devrun-dev/devrun/childrpc"
+)
 
 // The values of Status.State.
 const (
@@ -14,14 +18,15 @@ const (
 
 // Status is a snapshot of a Runner, safe to encode as JSON (it is devrun.status's answer).
 type Status struct {
-	Process  string    `json:"process"`
-	State    string    `json:"state"`
-	PID      int       `json:"pid,omitempty"` // the current child, 0 when none
-	Restarts int       `json:"restarts"`      // generations started after the first
-	Started  time.Time `json:"started,omitzero"`
-	Ready    bool      `json:"ready,omitempty"`   // the current child said it is ready
-	Methods  []string  `json:"methods,omitempty"` // from the current child's devrun.hello
-	Listen   []string  `json:"listen,omitempty"`  // Config.ListenerNames
+	Process  string                `json:"process"`
+	State    string                `json:"state"`
+	PID      int                   `json:"pid,omitempty"` // the current child, 0 when none
+	Restarts int                   `json:"restarts"`      // generations started after the first
+	Started  time.Time             `json:"started,omitzero"`
+	Ready    bool                  `json:"ready,omitempty"`   // the current child said it is ready
+	Methods  []string              `json:"methods,omitempty"` // from the current child's devrun.hello
+	Reloads  []childrpc.ReloadRule `json:"reloads,omitempty"` // likewise
+	Listen   []string              `json:"listen,omitempty"`  // Config.ListenerNames
 	// Channel is "open", or "closed" once the child closed its end (Node's
 	// process.disconnect()); "" when no child runs.
 	Channel  string `json:"channel,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/devrun-dev/devrun/childrpc"
 	"os"
 	"syscall"
 	"time"
@@ -32,6 +33,7 @@ type (
 	msgHello        struct {
 		g       *generation
 		methods []string
+		reloads []childrpc.ReloadRule
 	}
 	msgChildValue struct {
 		g *generation
@@ -71,7 +73,7 @@ type supervisor struct {
 	backoffSeq   int
 	shuttingDown bool
 
-	changed     []string // paths changed since the last start (DEVRUN_CHANGED)
+	changed []string // paths changed since the last start (DEVRUN_CHANGED)
 
 	generations int // started so far
 	lastExit    *Exit
@@ -171,8 +173,8 @@ func (s *supervisor) handle(m any) {
 			s.retire(m.g)
 		}
 	case msgHello:
-		m.g.methods = m.methods
-		s.emit(Event{Kind: Hello, PID: m.g.pid, Methods: m.methods})
+		m.g.methods, m.g.reloads = m.methods, m.reloads
+		s.emit(Event{Kind: Hello, PID: m.g.pid, Methods: m.methods, Reloads: m.reloads})
 	case msgChildValue:
 		s.emit(Event{Kind: ChildEvent, PID: m.g.pid, Value: m.v})
 	case msgChannelLog:
@@ -479,7 +481,7 @@ func (s *supervisor) publish() {
 		st.State = StateWaiting
 	}
 	if g := s.cur; g != nil {
-		st.PID, st.Started, st.Methods, st.Ready = g.pid, g.started, g.methods, g.ready
+		st.PID, st.Started, st.Methods, st.Ready, st.Reloads = g.pid, g.started, g.methods, g.ready, g.reloads
 	}
 	s.r.mu.Lock()
 	s.r.status = st

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"github.com/devrun-dev/devrun/childrpc"
 	"github.com/devrun-dev/devrun/internal/config"
 )
 
@@ -79,4 +80,14 @@ func pathBase(p string) string {
 		return p[i+1:]
 	}
 	return p
+}
+
+// Announced turns the rules a program announced in devrun.hello into rules, matched after the
+// configured ones.
+func Announced(rules []childrpc.ReloadRule) []config.Rule {
+	out := make([]config.Rule, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, config.Rule{Files: r.Files, Send: r.Method})
+	}
+	return out
 }

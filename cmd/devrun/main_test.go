@@ -64,6 +64,8 @@ func testChild(args []string) int {
 		return code
 	case "rpc":
 		return rpcChild(report)
+	case "reload":
+		return reloadChild(report)
 	case "grandchild":
 		// A grandchild in the same process group, which must not outlive devrun.
 		cmd := exec.Command("sleep", "1000")

@@ -152,7 +152,7 @@ func (ss *session) newProcess(st config.Process, clear bool, about, cwd string, 
 	if err != nil {
 		return nil, inputError{err}
 	}
-	p := &process{name: st.Name, about: about, target: t, con: ss.con, cwd: cwd, clear: clear, dependsOn: st.DependsOn,
+	p := &process{name: st.Name, about: about, target: t, con: ss.con, cwd: cwd, clear: clear, dependsOn: st.DependsOn, rules: st.Rules(),
 		readyTimeout: st.ReadyTimeout, ready: make(chan struct{})}
 	if p.name == "" {
 		p.name = t.Name
@@ -237,6 +237,15 @@ func watchOptions(st config.Process, t *target.Target, con *console) watcher.Opt
 	if st.IsSet("ext") {
 		w.Exts = replaceOrAdd(w.Exts, st.Ext) // -e '' means every file
 		namedExts, _ = config.SplitAdding(st.Ext)
+	}
+	// A rule's files count whatever their extension.
+	for _, r := range st.Rules() {
+		for _, g := range r.Files {
+			if !strings.Contains(g, "/") {
+				g = "**/" + g
+			}
+			w.Files = append(w.Files, g)
+		}
 	}
 	// What the user named beats a built-in ignore; their own -i still applies.
 	w.Ignore = append(t.IgnoreUnlessNamed(namedExts, namedRoots), st.Ignore...)

@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/devrun-dev/devrun/internal/config"
 	"github.com/devrun-dev/devrun/internal/target"
 	"github.com/devrun-dev/devrun/runner"
+	sess "github.com/devrun-dev/devrun/session"
 	"github.com/devrun-dev/devrun/watcher"
 )
 
@@ -26,6 +29,9 @@ type process struct {
 	watcher   *watcher.Watcher
 	runners   []*runner.Runner
 	dependsOn []string
+	rules     []config.Rule // what changes do instead of a restart
+	announced announcedWatch
+	ctx       context.Context // the session's, for what a change starts
 	listen    []string
 	clear     bool
 	con       *console
@@ -48,6 +54,7 @@ type process struct {
 // start runs p's instances once the processes it depends on are ready. It returns at once: the
 // wait is p's alone, so that a process listed after p but not depending on anything starts now.
 func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
+	p.ctx = ctx
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -69,7 +76,7 @@ func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
 		if p.watcher != nil {
 			go func() {
 				for b := range p.watcher.Batches() {
-					p.changed(b)
+					p.changed(ctx, b)
 				}
 			}()
 		}
@@ -130,21 +137,44 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-func (p *process) changed(b watcher.Batch) {
+// changed does what a batch of changes asks: hand files to the program's handlers, run a
+// rule's command, send a signal, or restart (once for the batch).
+func (p *process) changed(ctx context.Context, b watcher.Batch) {
 	reason := describeBatch(b.Paths, p.cwd)
 	if b.Rescan {
 		reason += " (found by a rescan)"
 	}
-	if p.clear {
-		p.con.clearScreen()
-	}
-	p.con.printf(levelInfo, p.about, "%s: %s", p.restartWord(), reason)
 	for _, path := range b.Paths {
 		p.con.printf(levelDetail, p.about, "changed: %s", relPath(path, p.cwd))
 	}
-	for _, r := range p.runners {
-		r.Restart(reason)
+	rules := p.rules
+	if len(p.runners) > 0 {
+		rules = append(slices.Clip(rules), sess.Announced(p.runners[0].Status().Reloads)...)
 	}
+	plan := sess.PlanChanges(rules, p.target.Dir, b.Paths)
+	instances := make([]sess.Instance, len(p.runners))
+	for i, r := range p.runners {
+		instances[i] = r
+	}
+	sess.Apply(ctx, plan, instances, p.target.Dir, reason, func(o sess.Outcome) {
+		switch o.Kind {
+		case sess.Restarted:
+			if p.clear {
+				p.con.clearScreen()
+			}
+			p.con.printf(levelInfo, p.about, "%s: %s", p.restartWord(), reason)
+		case sess.Fallback:
+			p.con.printf(levelWarn, p.about, "%s", o.Describe())
+		case sess.Ran:
+			if o.Why != "" {
+				p.con.printf(levelWarn, p.about, "%s\n%s", o.Describe(), strings.TrimRight(o.Output, "\n"))
+				return
+			}
+			p.con.printf(levelInfo, p.about, "%s", o.Describe())
+		default:
+			p.con.printf(levelInfo, p.about, "%s", o.Describe())
+		}
+	})
 }
 
 func (p *process) restart(reason string) {
@@ -191,6 +221,13 @@ func (p *process) onEvent(instance int, e runner.Event) {
 		about = fmt.Sprintf("%s.%d", p.name, instance)
 	}
 	switch e.Kind {
+	case runner.Hello:
+		p.announced.add(p, e.Reloads)
+		for _, r := range p.rules {
+			if r.Send != "" && !slices.Contains(e.Methods, r.Send) {
+				p.con.printf(levelWarn, about, "a rule sends %s changes to %s, which the program does not handle: they will restart it", strings.Join(r.Files, ", "), r.Send)
+			}
+		}
 	case runner.Ready:
 		p.readyOnce.Do(func() { close(p.ready) })
 	case runner.Starting, runner.StartFailed:

@@ -4,13 +4,23 @@
 //   devrun send stats
 //   devrun send reload '{"reason":"config changed"}'
 //
+// Its page is templates/index.html. Edit it: devrun hands the change to the
+// reload-templates command instead of restarting, so the page changes and the request
+// count on it goes on.
+//
 // devrun starts a .js target with Node's IPC channel (NODE_CHANNEL_FD), so devrun's
 // JSON-RPC requests arrive through process.on('message') and the answers leave through
 // process.send(). Outside devrun process.send is undefined: the server runs the same,
 // without commands.
 'use strict';
 
+const fs = require('fs');
 const http = require('http');
+const path = require('path');
+
+const templateFile = path.join(__dirname, 'templates', 'index.html');
+let template = fs.readFileSync(templateFile, 'utf8');
+let templateReloads = 0;
 
 const started = Date.now();
 let requests = 0;
@@ -25,6 +35,13 @@ const commands = {
     greeting = `hello from node (reloaded ${reloads}x${params && params.reason ? ': ' + params.reason : ''})`;
     return { reloaded: true, reloads };
   },
+  // devrun calls it with {"files": [...]} when a file of templates/ changes (see the
+  // "reloads" in devrun.hello below).
+  'reload-templates'(params) {
+    template = fs.readFileSync(templateFile, 'utf8');
+    templateReloads++;
+    return { files: params && params.files };
+  },
   stats() {
     return {
       pid: process.pid,
@@ -38,8 +55,8 @@ const commands = {
 
 const server = http.createServer((req, res) => {
   requests++;
-  res.setHeader('content-type', 'text/plain');
-  res.end(greeting + '\n');
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  res.end(template.replaceAll('{greeting}', greeting).replaceAll('{reloads}', String(templateReloads)).replaceAll('{requests}', String(requests)));
 });
 server.listen(Number(process.env.PORT || 3000), () => {
   console.log(`listening on :${server.address().port}`);
@@ -69,7 +86,14 @@ if (typeof process.send !== 'function') {
 
   // Tell devrun which commands exist (`devrun ls`, shell completion), then that we are
   // ready (what --overlap waits for).
-  process.send({ jsonrpc: '2.0', method: 'devrun.hello', params: { protocol: 1, pid: process.pid, methods: Object.keys(commands) } });
+  // "reloads" says which files this program takes through a command instead of a restart.
+  process.send({
+    jsonrpc: '2.0', method: 'devrun.hello',
+    params: {
+      protocol: 1, pid: process.pid, methods: Object.keys(commands),
+      reloads: [{ files: ['templates/**'], method: 'reload-templates' }],
+    },
+  });
   process.send('ready');
 
   // The channel closes when devrun goes away: go with it rather than linger.

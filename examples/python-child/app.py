@@ -5,6 +5,10 @@
     devrun send stats
     devrun send reload '{"reason": "config changed"}'
 
+Its page is templates/index.html. Edit it: devrun hands the change to the
+reload-templates command instead of restarting, so the page changes and the request
+count on it goes on.
+
 devrun passes a socket as the file descriptor named by DEVRUN_RPC_FD. Each line on it
 is one JSON value: devrun's JSON-RPC 2.0 requests come in, this program's answers go
 out. Outside devrun the variable is absent: the server runs the same, without commands.
@@ -19,8 +23,19 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STARTED = time.time()
-state = {"requests": 0, "reloads": 0, "greeting": "hello from python"}
+TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates", "index.html")
+state = {"requests": 0, "reloads": 0, "greeting": "hello from python",
+         "template": open(TEMPLATE, encoding="utf-8").read(), "template_reloads": 0}
 state_lock = threading.Lock()
+
+
+def reload_templates(params):
+    """devrun calls it with {"files": [...]} when a file of templates/ changes."""
+    text = open(TEMPLATE, encoding="utf-8").read()
+    with state_lock:
+        state["template"] = text
+        state["template_reloads"] += 1
+    return {"files": (params or {}).get("files", [])}
 
 
 def reload(params):
@@ -42,7 +57,7 @@ def stats(params):
         }
 
 
-COMMANDS = {"reload": reload, "stats": stats}
+COMMANDS = {"reload": reload, "reload-templates": reload_templates, "stats": stats}
 
 
 class Channel:
@@ -98,7 +113,9 @@ class Channel:
 
     def serve(self):
         self.send({"jsonrpc": "2.0", "method": "devrun.hello",
-                   "params": {"protocol": 1, "pid": os.getpid(), "methods": sorted(COMMANDS)}})
+                   "params": {"protocol": 1, "pid": os.getpid(), "methods": sorted(COMMANDS),
+                              # the files this program takes through a command, not a restart
+                              "reloads": [{"files": ["templates/**"], "method": "reload-templates"}]}})
         with self.sock.makefile("rb") as lines:
             for line in lines:
                 if line.strip():
@@ -121,9 +138,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         with state_lock:
             state["requests"] += 1
-            body = (state["greeting"] + "\n").encode()
+            body = (state["template"].replace("{greeting}", state["greeting"])
+                    .replace("{reloads}", str(state["template_reloads"]))
+                    .replace("{requests}", str(state["requests"]))).encode()
         self.send_response(200)
-        self.send_header("content-type", "text/plain")
+        self.send_header("content-type", "text/html; charset=utf-8")
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/devrun-dev/devrun/childrpc"
+	"github.com/devrun-dev/devrun/watcher"
+)
+
+// announcedWatch watches the files a program announced it takes through its handlers
+// (devrun.hello's reloads) when the process's own watch set would not report them: templates
+// of a Node program, whose extensions are .js and .json.
+type announcedWatch struct {
+	mu      sync.Mutex
+	globs   []string // already watched
+	w       []*watcher.Watcher
+	stopped bool
+}
+
+// noExtension is an extension no file has: the extra watcher then reports its Files only.
+const noExtension = "\x00"
+
+// add watches the announced globs that p's watcher does not already cover.
+func (a *announcedWatch) add(p *process, rules []childrpc.ReloadRule) {
+	var globs []string
+	for _, r := range rules {
+		for _, g := range r.Files {
+			if !strings.Contains(g, "/") {
+				g = "**/" + g
+			}
+			if !coveredByExts(g, p.watchOpts.Exts) {
+				globs = append(globs, g)
+			}
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	globs = slices.DeleteFunc(globs, func(g string) bool { return slices.Contains(a.globs, g) })
+	if len(globs) == 0 || a.stopped {
+		return
+	}
+	opts := p.watchOpts
+	opts.Exts, opts.Files = []string{noExtension}, globs
+	w, err := watcher.New(opts)
+	if err != nil {
+		p.con.printf(levelWarn, p.about, "cannot watch %s, which the program reloads: %v", strings.Join(globs, " "), err)
+		return
+	}
+	a.globs = append(a.globs, globs...)
+	a.w = append(a.w, w)
+	go func() {
+		for b := range w.Batches() {
+			// A file the main watcher reports too comes from there.
+			b.Paths = slices.DeleteFunc(b.Paths, func(path string) bool { return hasExt(path, p.watchOpts.Exts) })
+			if len(b.Paths) > 0 {
+				p.changed(p.ctx, b)
+			}
+		}
+	}()
+}
+
+func (a *announcedWatch) close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.stopped = true
+	for _, w := range a.w {
+		w.Close()
+	}
+}
+
+// coveredByExts reports whether every file a glob matches passes an extension filter.
+func coveredByExts(glob string, exts []string) bool {
+	if len(exts) == 0 {
+		return true
+	}
+	return hasExt(glob, exts) && !strings.ContainsAny(filepath.Ext(glob), "*?[{")
+}
+
+func hasExt(path string, exts []string) bool {
+	if len(exts) == 0 {
+		return true
+	}
+	for _, e := range exts {
+		if strings.HasSuffix(path, "."+strings.TrimPrefix(e, ".")) {
+			return true
+		}
+	}
+	return false
+}
