@@ -31,4 +31,3 @@ func HandleChanges(glob string, fn func(ctx context.Context, files []string) err
 	std.reloads = append(std.reloads, ReloadRule{Files: []string{glob}, Method: method})
 	std.mu.Unlock()
 }
-
