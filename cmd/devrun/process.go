@@ -304,7 +304,7 @@ func describeBatch(paths []string, cwd string) string {
 		}
 	}
 	if len(existing) == 0 {
-		existing = paths
+		existing = append(existing, paths...)
 	}
 	sort.Strings(existing)
 	s := relPath(existing[0], cwd) + " changed"
