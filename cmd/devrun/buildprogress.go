@@ -42,6 +42,9 @@ func (b *buildProgress) start() {
 			b.whileRunning(stop, func() { b.con.printf(levelInfo, b.about, "building %s…", b.what) })
 			return
 		}
+		if b.con.tee != nil {
+			b.con.tee(plainLine(b.about, "building "+b.what+"…")) // the status line, as `devrun logs` keeps it
+		}
 		tick := time.NewTicker(buildTick)
 		defer tick.Stop()
 		for b.whileRunning(stop, func() { b.con.setStatus(b.status(time.Since(started))) }) {
