@@ -47,7 +47,7 @@ func (b *buildProgress) start() {
 		}
 		tick := time.NewTicker(buildTick)
 		defer tick.Stop()
-		for b.whileRunning(stop, func() { b.con.setStatus(b.status(time.Since(started))) }) {
+		for b.whileRunning(stop, func() { b.con.setStatus(b.about, b.status(time.Since(started))) }) {
 			select {
 			case <-tick.C:
 			case <-stop:
@@ -98,7 +98,7 @@ func (b *buildProgress) endLocked() {
 	b.timer.Stop()
 	close(b.stop)
 	b.timer = nil
-	b.con.setStatus("")
+	b.con.setStatus(b.about, "")
 }
 
 // noteLineLocked reads a line of a program's (or its build's) output for what devrun should
