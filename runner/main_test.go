@@ -53,6 +53,13 @@ func runChildMode(mode string) int {
 		code, _ := strconv.Atoi(os.Getenv("RUNNER_TEST_CODE"))
 		fmt.Printf("start %d\n", pid)
 		return code
+	case "winch":
+		winch := make(chan os.Signal, 1)
+		signal.Notify(winch, syscall.SIGWINCH)
+		fmt.Printf("ready %d\n", pid)
+		for range winch {
+			fmt.Printf("winch %d\n", pid)
+		}
 	case "ignoreterm":
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Printf("ready %d\n", pid)

@@ -318,3 +318,17 @@ func TestRestartForPassesTheChangedPaths(t *testing.T) {
 		t.Fatalf("after Restart: %q", got)
 	}
 }
+
+// TestSignalReachesTheChild: Signal passes a signal on without stopping anything (SIGWINCH
+// after a resize of devrun's terminal).
+func TestSignalReachesTheChild(t *testing.T) {
+	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("winch")})
+	pid := h.waitLine("ready ")[1]
+	h.r.Signal(syscall.SIGWINCH)
+	if got := h.waitLine("winch ")[1]; got != pid {
+		t.Fatalf("SIGWINCH reached pid %s, want %s", got, pid)
+	}
+	if n := len(filterKind(h.events.snapshot(), Exited)); n != 0 {
+		t.Fatalf("the child exited on a signal meant to be passed on: %v", h.kinds())
+	}
+}

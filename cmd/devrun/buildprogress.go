@@ -42,9 +42,12 @@ func (b *buildProgress) start() {
 			b.whileRunning(stop, func() { b.con.printf(levelInfo, b.about, "building %s…", b.what) })
 			return
 		}
+		if b.con.tee != nil {
+			b.con.tee(plainLine(b.about, "building "+b.what+"…")) // the status line, as `devrun logs` keeps it
+		}
 		tick := time.NewTicker(buildTick)
 		defer tick.Stop()
-		for b.whileRunning(stop, func() { b.con.setStatus(b.status(time.Since(started))) }) {
+		for b.whileRunning(stop, func() { b.con.setStatus(b.about, b.status(time.Since(started))) }) {
 			select {
 			case <-tick.C:
 			case <-stop:
@@ -95,7 +98,7 @@ func (b *buildProgress) endLocked() {
 	b.timer.Stop()
 	close(b.stop)
 	b.timer = nil
-	b.con.setStatus("")
+	b.con.setStatus(b.about, "")
 }
 
 // noteLineLocked reads a line of a program's (or its build's) output for what devrun should

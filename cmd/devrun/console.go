@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/fatih/color"
@@ -42,9 +44,9 @@ type console struct {
 	outputs []*childOutput
 	streams []*outputStream
 
-	// status is a line kept up to date at the bottom of a terminal (a build's progress), shown
-	// while no other output is under way.
-	status      string
+	// status is a line kept up to date at the bottom of a terminal (builds in progress, one
+	// part per process), shown while no other output is under way.
+	status      map[string]string
 	statusShown bool
 	// What the go command last said it is downloading, and how many so far (buildprogress.go).
 	downloading string
@@ -128,16 +130,23 @@ func (c *console) printAfterOutput(lv level, about string, format string, args .
 	c.printf(lv, about, format, args...)
 }
 
-// setStatus shows text as the status line on a terminal, in place of the previous one; ""
-// removes it.
-func (c *console) setStatus(text string) {
+// setStatus shows text as key's part of the status line on a terminal, in place of the part it
+// had; "" removes it.
+func (c *console) setStatus(key, text string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.useStatus() {
 		return
 	}
 	c.hideStatusLocked()
-	c.status = text
+	if c.status == nil {
+		c.status = map[string]string{}
+	}
+	if text == "" {
+		delete(c.status, key)
+	} else {
+		c.status[key] = text
+	}
 	c.showStatusLocked()
 }
 
@@ -152,7 +161,7 @@ func (c *console) hideStatusLocked() {
 }
 
 func (c *console) showStatusLocked() {
-	if c.status == "" || c.statusShown {
+	if len(c.status) == 0 || c.statusShown {
 		return
 	}
 	for _, o := range c.outputs {
@@ -160,7 +169,12 @@ func (c *console) showStatusLocked() {
 			return // the program is in the middle of a line
 		}
 	}
-	text := c.status
+	parts := make([]string, 0, len(c.status))
+	for _, p := range c.status {
+		parts = append(parts, p)
+	}
+	sort.Strings(parts)
+	text := strings.Join(parts, "  ")
 	if cols := terminalWidth(c.w); cols > 0 {
 		// Longer than the terminal, it would wrap, and "\r" would no longer take it back.
 		if r := []rune(text); len(r) > cols-len("[devrun] ")-1 {

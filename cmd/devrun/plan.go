@@ -286,7 +286,9 @@ func (ss *session) outputs(p *process, instance, scale int, s stdio) (stdout, st
 	if p.about != "" || scale > 1 {
 		prefix = ss.con.processPrefix(label)
 	}
-	if isTerminal(s.out) {
+	// Both must be the terminal: whoever sends devrun's stderr elsewhere wants the program's
+	// stderr there too.
+	if isTerminal(s.out) && isTerminal(s.err) {
 		tty, err := ss.terminalOutputs(s, label, prefix)
 		if err == nil {
 			return tty, tty
@@ -314,8 +316,7 @@ func (ss *session) terminalOutputs(s stdio, label, prefix string) (*os.File, err
 	if err != nil {
 		return nil, err
 	}
-	o := &childOutput{con: ss.con, dst: s.out, prefix: prefix, stream: "stdout", process: label, ring: ss.logs,
-		shared: isTerminal(s.err)}
+	o := &childOutput{con: ss.con, dst: s.out, prefix: prefix, stream: "stdout", process: label, ring: ss.logs, shared: true}
 	ss.ptys = append(ss.ptys, ptyOut{slave: slave, margin: margin})
 	ss.addStream(newOutputStream(master, slave, o), o)
 	return slave, nil

@@ -43,8 +43,7 @@ type process struct {
 	readyOnce    sync.Once
 	ready        chan struct{} // closed when the first instance says it is ready
 
-	buildOnce sync.Once
-	build     *buildProgress
+	builds sync.Map // instance -> *buildProgress
 
 	listenHinted sync.Once // the hint is long: once is enough
 
@@ -236,9 +235,9 @@ func (p *process) onEvent(instance int, e runner.Event) {
 			e.Command = append([]string{p.name}, e.Command[1:]...)
 		}
 	case runner.BuildStart:
-		p.buildProgress(about).start()
+		p.buildProgress(instance, about).start()
 	case runner.BuildOK, runner.BuildFailed, runner.BuildCancelled:
-		p.buildProgress(about).end()
+		p.buildProgress(instance, about).end()
 	}
 	line := e.String()
 	if e.Kind == runner.GaveUp {
@@ -264,22 +263,23 @@ func (p *process) onEvent(instance int, e runner.Event) {
 	}
 }
 
-// buildProgress is made on the first build: only then is it known how devrun's lines name it.
-func (p *process) buildProgress(about string) *buildProgress {
-	p.buildOnce.Do(func() {
-		what := p.name
-		if b := p.target.Build; p.target.Kind == target.Go && len(b) > 0 {
-			if pkg := b[len(b)-1]; pkg != "." {
-				what = pkg // as go build is given it: ./cmd/server
-			}
-		} else if len(b) == 3 && b[0] == "sh" && b[1] == "-c" {
-			what = b[2]
-		} else if len(b) > 0 {
-			what = strings.Join(b, " ")
+// buildProgress is an instance's, made on its first build.
+func (p *process) buildProgress(instance int, about string) *buildProgress {
+	if b, ok := p.builds.Load(instance); ok {
+		return b.(*buildProgress)
+	}
+	what := p.name
+	if b := p.target.Build; p.target.Kind == target.Go && len(b) > 0 {
+		if pkg := b[len(b)-1]; pkg != "." {
+			what = pkg // as go build is given it: ./cmd/server
 		}
-		p.build = &buildProgress{con: p.con, about: about, what: what}
-	})
-	return p.build
+	} else if len(b) == 3 && b[0] == "sh" && b[1] == "-c" {
+		what = b[2]
+	} else if len(b) > 0 {
+		what = strings.Join(b, " ")
+	}
+	b, _ := p.builds.LoadOrStore(instance, &buildProgress{con: p.con, about: about, what: what})
+	return b.(*buildProgress)
 }
 
 // endsOutput: the event reports the end of something that wrote to the screen (a program, a
@@ -341,7 +341,7 @@ func describeBatch(paths []string, cwd string) string {
 		}
 	}
 	if len(existing) == 0 {
-		existing = paths
+		existing = append(existing, paths...)
 	}
 	sort.Strings(existing)
 	s := relPath(existing[0], cwd) + " changed"

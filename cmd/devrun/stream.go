@@ -121,8 +121,12 @@ func (s *outputStream) close() {
 	select {
 	case <-s.done:
 	case <-time.After(drainTimeout):
-		s.r.Close()
-		<-s.done
+		s.r.Close() // ends the copier's read, where the file is pollable
+		select {
+		case <-s.done:
+		case <-time.After(drainTimeout):
+			// A read Close cannot end (a pty master on macOS): devrun is exiting anyway.
+		}
 		return
 	}
 	s.r.Close()

@@ -241,3 +241,17 @@ func TestSlowBuildWithoutTerminal(t *testing.T) {
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	d.wait(t)
 }
+
+// TestQuietStillShowsCrashes: -q hides devrun's chatter, never a crash.
+func TestQuietStillShowsCrashes(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevrun(t, dir, nil, append([]string{"-q", "-w", dir}, ptyChildArgs("boom")...)...)
+	d.stderr.waitFor(t, "[devrun] crashed 2 times right after start (exit code 2)")
+	out := d.stderr.String()
+	if !strings.Contains(out, "[devrun] exited with code 2 right after start; restarting in ") ||
+		strings.Contains(out, "[devrun] watching") || strings.Contains(out, "[devrun] starting") {
+		t.Fatalf("with -q, want the crashes and nothing else of devrun's:\n%s", out)
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	d.wait(t)
+}
