@@ -41,6 +41,10 @@ type options struct {
 	Version        bool
 	Help           bool
 
+	// Browser reload (#19).
+	Browser   string // --browser [ADDR]: the reload proxy's address
+	BrowserTo string // --browser-to ADDR: what it forwards to, when not the one TCP --listen
+
 	// Target and Args are what follows the flags: the program and its arguments.
 	Target string
 	Args   []string
@@ -54,6 +58,7 @@ const (
 	defaultGrace        = 5 * time.Second
 	defaultReadyTimeout = 10 * time.Second
 	defaultPoll         = 500 * time.Millisecond
+	defaultBrowser      = "127.0.0.1:3000"
 )
 
 // newFlagSet declares devrun's flags on o. The names follow nodemon where it has one.
@@ -91,6 +96,11 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.BoolVar(&o.FollowSymlinks, "follow-symlinks", false, "watch inside symlinked folders (loops are detected)")
 	fs.BoolVar(&o.Version, "version", false, "print the version and exit")
 	fs.BoolVarP(&o.Help, "help", "h", false, "show this help")
+
+	// Browser reload (#19).
+	fs.StringVar(&o.Browser, "browser", "", "serve a proxy that reloads the page when the new program is ready and shows build errors (default address "+defaultBrowser+")")
+	fs.Lookup("browser").NoOptDefVal = defaultBrowser
+	fs.StringVar(&o.BrowserTo, "browser-to", "", "the program's address for --browser, when it is not the one TCP --listen socket")
 	return fs
 }
 

@@ -44,6 +44,8 @@ type settings struct {
 	NoGitignore    bool
 	FollowSymlinks bool
 	Clear          bool
+
+	Browser, BrowserTo string // #19: the reload proxy's address and what it forwards to
 }
 
 func defaultSettings() settings {
@@ -80,6 +82,7 @@ func settingsFromFile(p config.Process) settings {
 		s.ReadyTimeout = p.ReadyTimeout
 	}
 	s.EnvFile = p.EnvFile
+	s.Browser, s.BrowserTo = p.Browser, p.BrowserTo
 	keys := make([]string, 0, len(p.Env))
 	for k := range p.Env {
 		keys = append(keys, k)
@@ -146,6 +149,12 @@ func applyFlags(s *settings, o *options) error {
 	s.NoGitignore = s.NoGitignore || o.NoGitignore
 	s.FollowSymlinks = s.FollowSymlinks || o.FollowSymlinks
 	s.Clear = s.Clear || o.Clear
+	if set("browser") {
+		s.Browser = o.Browser
+	}
+	if set("browser-to") {
+		s.BrowserTo = o.BrowserTo
+	}
 	return nil
 }
 
@@ -301,6 +310,10 @@ func (ss *session) newProcess(st settings, about, cwd string, stdin io.Reader, s
 		files = append(files, sock.File)
 		names = append(names, sock.Name)
 		p.listen = append(p.listen, sock.Name+"="+sock.Addr)
+	}
+
+	if p.browser, err = ss.newBrowserHook(p, st, sockets); err != nil {
+		return p, err
 	}
 
 	p.watchOpts = watchOptions(st, t, ss.con)

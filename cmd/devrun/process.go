@@ -29,6 +29,7 @@ type process struct {
 	clear     bool
 	con       *console
 	cwd       string
+	browser   *browserHook // the reload proxy (--browser), or nil
 
 	nextCall atomic.Uint32 // round robin over instances for devrun.call
 
@@ -68,6 +69,9 @@ func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
 }
 
 func (p *process) changed(b watcher.Batch) {
+	if p.browser != nil {
+		p.browser.proxy.Changed(b.Paths)
+	}
 	reason := describeBatch(b.Paths, p.cwd)
 	if b.Rescan {
 		reason += " (found by a rescan)"
@@ -85,6 +89,9 @@ func (p *process) changed(b watcher.Batch) {
 }
 
 func (p *process) restart(reason string) {
+	if p.browser != nil {
+		p.browser.proxy.Changed(nil)
+	}
 	p.con.printf(levelInfo, p.about, "restarting: %s", reason)
 	for _, r := range p.runners {
 		r.Restart(reason)
@@ -123,6 +130,9 @@ func (p *process) onEvent(instance int, e runner.Event) {
 		}
 	}
 	p.con.printf(eventLevel(e), about, "%s", e.String())
+	if p.browser != nil && instance == 0 {
+		p.browser.event(e)
+	}
 	if e.Kind == runner.Exited && e.Reason != "stopped" && e.ExitCode != 0 && len(p.listen) > 0 && e.Duration < 2*time.Second {
 		p.con.printf(levelWarn, about, "%s", listenHint)
 	}

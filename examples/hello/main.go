@@ -14,6 +14,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"html"
 	"log"
 	"net/http"
 	"os"
@@ -96,7 +97,9 @@ func run(ctx context.Context) error {
 			s.mu.Lock()
 			g := s.greeting
 			s.mu.Unlock()
-			fmt.Fprintf(w, "%s (pid %d)\n", g, os.Getpid())
+			// An HTML page, so that devrun --browser can put its reload script in it.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, "<!doctype html><title>hello</title><h1>%s</h1><p>pid %d</p>\n", html.EscapeString(g), os.Getpid())
 		}),
 		// A connection that never sends a request (browsers open spare ones) closes by
 		// itself, rather than holding a restart until the drain bound.

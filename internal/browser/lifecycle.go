@@ -36,21 +36,31 @@ func (p *Proxy) Building() {
 }
 
 // BuildFailed shows the build's output on the page; the page is not reloaded.
+// It may be called again as more output arrives.
 func (p *Proxy) BuildFailed(output string) {
+	var was Phase
 	p.hub.update(func(st *State) {
 		p.hub.pollSeq++
+		was = st.Phase
 		st.Phase, st.Title, st.Output = PhaseFailed, "build failed", clip(output)
 	})
-	p.logf("browser: showing the build failure")
+	if was != PhaseFailed {
+		p.logf("browser: showing the build failure")
+	}
 }
 
-// Crashed shows the program's last output on the page.
+// Crashed shows the program's last output on the page under title ("exited with code 2").
+// It may be called again as more output arrives.
 func (p *Proxy) Crashed(title, lastOutput string) {
+	var was Phase
 	p.hub.update(func(st *State) {
 		p.hub.pollSeq++
+		was = st.Phase
 		st.Phase, st.Title, st.Output = PhaseCrashed, title, clip(lastOutput)
 	})
-	p.logf("browser: showing the crash")
+	if was != PhaseCrashed {
+		p.logf("browser: showing the crash: %s", title)
+	}
 }
 
 // Started reports a new generation that may never say it is ready: it counts as ready once

@@ -37,6 +37,9 @@ type Process struct {
 	NoGitignore  bool              // --no-gitignore
 	Dir          string            // working folder, absolute; the file's folder when not set
 	Set          map[string]bool   // the keys given (in the table or at the top level), as spelled in the file
+
+	Browser   string // --browser: the reload proxy's address (#19)
+	BrowserTo string // --browser-to: the address it forwards to
 }
 
 // IsSet reports whether the file gave key ("delay", "build_flags"...) for this process.

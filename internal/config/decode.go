@@ -125,6 +125,12 @@ func (l *loader) process(name string, entries map[string]entry, fileDir, topDir 
 			}
 		case "depends_on":
 			p.DependsOn, _ = l.list(e)
+
+		// Browser reload (#19).
+		case "browser":
+			p.Browser, _ = l.str(e)
+		case "browser_to":
+			p.BrowserTo, _ = l.str(e)
 		}
 	}
 	return p

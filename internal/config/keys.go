@@ -31,6 +31,9 @@ var processKeys = map[string]valueKind{
 	"env": kindEnv, "env_file": kindPath, "listen": kindListen, "overlap": kindBool,
 	"ready_timeout": kindDuration, "scale": kindScale, "depends_on": kindNames,
 	"poll": kindDuration, "no_gitignore": kindBool, "dir": kindDir,
+
+	// Browser reload (#19).
+	"browser": kindString, "browser_to": kindString,
 }
 
 // topOnlyKeys are the settings of devrun itself rather than of a process.
