@@ -10,10 +10,12 @@
 
   function connect() {
     const es = new EventSource('/__devrun/events');
+    es.onopen = () => { window.__devrunConnected = true; }; // for tests and curious users
     es.onmessage = (m) => handle(JSON.parse(m.data));
     // EventSource retries by itself after a dropped connection, but gives up after an HTTP
     // error (devrun restarting behind another proxy, say): then start over.
     es.onerror = () => {
+      window.__devrunConnected = false;
       if (es.readyState === EventSource.CLOSED) setTimeout(connect, 500);
     };
   }
