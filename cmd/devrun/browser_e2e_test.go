@@ -157,4 +157,3 @@ func getPage(t *testing.T, url string) string {
 	}
 	return string(b)
 }
-
