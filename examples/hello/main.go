@@ -99,7 +99,7 @@ func run(ctx context.Context) error {
 			s.mu.Unlock()
 			// An HTML page, so that devrun --browser can put its reload script in it.
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			fmt.Fprintf(w, "<!doctype html><title>hello</title><h1>%s</h1><p>pid %d</p>\n", html.EscapeString(g), os.Getpid())
+			fmt.Fprintf(w, "<!doctype html><html><head><title>hello</title></head><body><h1>%s</h1><p>pid %d</p></body></html>\n", html.EscapeString(g), os.Getpid())
 		}),
 		// A connection that never sends a request (browsers open spare ones) closes by
 		// itself, rather than holding a restart until the drain bound.
