@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/devrun-dev/devrun/internal/browser"
 	"github.com/devrun-dev/devrun/runner"
@@ -18,12 +19,15 @@ const pageOutputLines = 200
 type browserHook struct {
 	proxy   *browser.Proxy
 	overlap bool // the old generation serves until the new one says it is ready
+	find    bool // follow the port the program listens on (no --browser-to, no TCP --listen)
+	logf    func(level level, format string, args ...any)
 
 	mu      sync.Mutex
 	lines   []string // output since the last build or start
 	showing string   // "failed" or "crashed" while an overlay shows; later lines extend it
 	title   string
 	stop    func()
+	finding int // bumped by each start: a search for the previous program's port ends
 }
 
 // newBrowserHook starts the proxy of st, if it has one. upstream is where it forwards to: the
@@ -40,18 +44,25 @@ func (ss *session) newBrowserHook(p *process, st settings, sockets []*heldSocket
 				tcp = append(tcp, s)
 			}
 		}
-		if len(tcp) != 1 {
-			return nil, badInput("--browser: which address does the program serve? give --browser-to host:port (or one TCP --listen)")
+		switch {
+		case len(tcp) == 1:
+			upstream = dialAddr(tcp[0])
+		case len(tcp) > 1 || !canFindPorts:
+			return nil, badInput("--browser: which address does the program serve? give --browser-to host:port")
 		}
-		upstream = dialAddr(tcp[0])
 	}
 	logf := func(format string, args ...any) { ss.con.printf(levelDetail, p.about, format, args...) }
 	proxy, err := browser.New(st.Browser, upstream, logf)
 	if err != nil {
 		return nil, inputError{err}
 	}
-	ss.con.printf(levelInfo, p.about, "browser: %s → %s", proxy.URL(), upstream)
-	h := &browserHook{proxy: proxy, overlap: st.Overlap}
+	h := &browserHook{proxy: proxy, overlap: st.Overlap, find: upstream == "",
+		logf: func(l level, format string, args ...any) { ss.con.printf(l, p.about, format, args...) }}
+	if h.find {
+		ss.con.printf(levelInfo, p.about, "browser: %s → the port %s listens on (--browser-to to choose)", proxy.URL(), p.name)
+	} else {
+		ss.con.printf(levelInfo, p.about, "browser: %s → %s", proxy.URL(), upstream)
+	}
 	h.follow(ss.logs, outputLabel(p, 0, max(st.Scale, 1)))
 	return h, nil
 }
@@ -141,7 +152,10 @@ func (h *browserHook) event(e runner.Event) {
 	case runner.Starting:
 		h.lines, h.showing = nil, ""
 	case runner.Started:
-		if !h.overlap { // with --overlap the old program serves until the new one is ready
+		h.finding++
+		if h.find {
+			go h.findPort(e.PID, h.finding)
+		} else if !h.overlap { // with --overlap the old program serves until the new one is ready
 			h.proxy.Started(e.PID)
 		}
 	case runner.Ready:
@@ -150,12 +164,52 @@ func (h *browserHook) event(e runner.Event) {
 		h.showing, h.title = "crashed", e.String()
 		h.show()
 	case runner.Exited:
+		h.finding++
 		if e.Reason != "stopped" && (e.ExitCode != 0 || e.Signal != "") {
 			h.showing, h.title = "crashed", e.String()
 			h.show()
 		}
 	}
 }
+
+// findPort follows a program that opens its own port: once it listens, the proxy forwards
+// there, and the program counts as ready as for a known address.
+func (h *browserHook) findPort(pid, seq int) {
+	tick := time.NewTicker(15 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(findPortTimeout)
+	for {
+		addr := listeningAddr(pid)
+		h.mu.Lock()
+		current := h.finding == seq
+		if current && addr != "" {
+			if old := h.proxy.Upstream(); old != addr {
+				h.proxy.SetUpstream(addr)
+				lvl := levelDetail
+				if old == "" {
+					lvl = levelInfo
+				}
+				h.logf(lvl, "browser: %s → %s", h.proxy.URL(), addr)
+			}
+			if !h.overlap {
+				h.proxy.Started(pid)
+			}
+		}
+		h.mu.Unlock()
+		if !current || addr != "" {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			h.logf(levelWarn, "browser: %s (pid %d) opened no TCP port within %s; give --browser-to host:port", "the program", pid, findPortTimeout)
+			return
+		}
+	}
+}
+
+// findPortTimeout: how long a started program may take to open its port.
+const findPortTimeout = 30 * time.Second
 
 func (h *browserHook) close() {
 	h.stop()

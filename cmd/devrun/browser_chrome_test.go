@@ -70,7 +70,7 @@ func TestBrowserReloadsInChromium(t *testing.T) {
 	if chromium == "" {
 		t.Skip("chromium is not installed (apt-get install -y chromium; .ci/run does it as root); TestBrowserProxyOverHTTP covers the proxy without it")
 	}
-	a := startPageApp(t, "first")
+	a := startPageApp(t, "first", "--listen", "127.0.0.1:0")
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium),

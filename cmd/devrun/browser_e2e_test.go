@@ -12,7 +12,8 @@ import (
 )
 
 // pageProgram serves an HTML page with TEXT in its h1 and an embedded stylesheet, on the
-// socket devrun holds (LISTEN_FDS) and stops gracefully on SIGTERM.
+// socket devrun holds (LISTEN_FDS), else on a port of its own choosing; it stops gracefully
+// on SIGTERM.
 const pageProgram = `package main
 
 import (
@@ -32,7 +33,13 @@ var static embed.FS
 const text = "TEXT"
 
 func main() {
-	ln, err := net.FileListener(os.NewFile(3, "listen"))
+	var ln net.Listener
+	var err error
+	if os.Getenv("LISTEN_FDS") != "" {
+		ln, err = net.FileListener(os.NewFile(3, "listen"))
+	} else {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
 	if err != nil {
 		panic(err)
 	}
@@ -67,12 +74,12 @@ func (a *pageApp) setColor(t *testing.T, color string) {
 	writeFile(t, filepath.Join(a.dir, "style.css"), "h1 { color: "+color+"; }\n")
 }
 
-// startPageApp runs pageProgram under devrun --listen --browser, both on free ports.
-func startPageApp(t *testing.T, text string) *pageApp {
+// startPageApp runs pageProgram under devrun --browser (on a free port) and args.
+func startPageApp(t *testing.T, text string, args ...string) *pageApp {
 	a := &pageApp{dir: writeGoModule(t, "")}
 	a.setText(t, text)
 	a.setColor(t, "rgb(255, 0, 0)")
-	a.d = startDevrun(t, a.dir, nil, "-v", "--listen", "127.0.0.1:0", "--browser=127.0.0.1:0", ".")
+	a.d = startDevrun(t, a.dir, nil, append(append([]string{"-v", "--browser=127.0.0.1:0"}, args...), ".")...)
 	a.d.stderr.waitFor(t, " → 127.0.0.1:")
 	m := regexp.MustCompile(`browser: (http://127\.0\.0\.1:\d+) → 127\.0\.0\.1:\d+`).FindStringSubmatch(a.d.stderr.String())
 	if m == nil {
@@ -93,7 +100,7 @@ type pageState struct {
 // TestBrowserProxyOverHTTP checks, without a browser, what the page script relies on: the
 // script in the page, and the event stream through a change, a failed build and its fix.
 func TestBrowserProxyOverHTTP(t *testing.T) {
-	a := startPageApp(t, "first")
+	a := startPageApp(t, "first", "--listen", "127.0.0.1:0")
 	resp, err := http.Get(a.url + "/__devrun/events")
 	if err != nil {
 		t.Fatal(err)
@@ -156,4 +163,24 @@ func getPage(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
 	}
 	return string(b)
+}
+
+// TestBrowserFindsThePort runs a program that opens a port of its own (a new one at each
+// start): without --listen or --browser-to, the proxy follows it.
+func TestBrowserFindsThePort(t *testing.T) {
+	if !canFindPorts {
+		t.Skip("finding a program's port needs /proc")
+	}
+	a := startPageApp(t, "first")
+	if page := getPage(t, a.url); !strings.Contains(page, "<h1>first</h1><script") {
+		t.Fatalf("first page: %s", page)
+	}
+	a.setText(t, "second")
+	for {
+		// The found port changes with the program; once the new one is up, the proxy uses it.
+		if page := getPage(t, a.url); strings.Contains(page, "<h1>second</h1>") {
+			break
+		}
+		a.d.stderr.waitChange(t)
+	}
 }

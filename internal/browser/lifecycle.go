@@ -78,8 +78,9 @@ func (p *Proxy) Started(id int) {
 			if p.ctx.Err() != nil || p.pollSuperseded(seq) {
 				return
 			}
-			c, err := net.DialTimeout("tcp", p.upstream, time.Second)
-			if err == nil {
+			addr := p.Upstream()
+			c, err := net.DialTimeout("tcp", addr, time.Second)
+			if addr != "" && err == nil {
 				c.Close()
 				if !p.pollSuperseded(seq) {
 					p.markReady(id, "accepts connections")

@@ -16,6 +16,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -35,19 +36,21 @@ const holdTimeout = 10 * time.Second
 // Proxy serves the reverse proxy on its own listener until Close.
 type Proxy struct {
 	ln       net.Listener
-	upstream string
+	upstream atomic.Pointer[string] // host:port; "" while not known yet (see SetUpstream)
 	logf     func(format string, args ...any)
 	srv      *http.Server
 	rp       *httputil.ReverseProxy
+	tr       *http.Transport
 	hub      *hub
 	ctx      context.Context
 	cancel   context.CancelFunc
 }
 
-// New listens on listen (host:port) and forwards to upstream (host:port). logf gets one line
-// per reload and why (devrun prints it with -v); it may be nil.
+// New listens on listen (host:port) and forwards to upstream (host:port), or, when upstream is
+// "", to the address given to SetUpstream later; requests wait for it meanwhile. logf gets one
+// line per reload and why (devrun prints it with -v); it may be nil.
 func New(listen, upstream string, logf func(format string, args ...any)) (*Proxy, error) {
-	if _, _, err := net.SplitHostPort(upstream); err != nil {
+	if _, _, err := net.SplitHostPort(upstream); err != nil && upstream != "" {
 		return nil, fmt.Errorf("browser: upstream %q: want host:port", upstream)
 	}
 	ln, err := net.Listen("tcp", listen)
@@ -58,9 +61,19 @@ func New(listen, upstream string, logf func(format string, args ...any)) (*Proxy
 		logf = func(string, ...any) {}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Proxy{ln: ln, upstream: upstream, logf: logf, ctx: ctx, cancel: cancel}
+	p := &Proxy{ln: ln, logf: logf, ctx: ctx, cancel: cancel}
+	p.upstream.Store(&upstream)
 	p.hub = newHub(logf)
-	target := &url.URL{Scheme: "http", Host: upstream}
+	p.tr = &http.Transport{
+		DialContext:         p.dialHolding,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     30 * time.Second,
+		// What the program sends is passed on as it is; decompression happens only where a
+		// script is injected.
+		DisableCompression: true,
+	}
+	// The dialer connects to the current upstream whatever the URL says.
+	target := &url.URL{Scheme: "http", Host: "upstream.devrun"}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(target)
@@ -68,14 +81,7 @@ func New(listen, upstream string, logf func(format string, args ...any)) (*Proxy
 			r.SetXForwarded()
 			limitEncodings(r.Out)
 		},
-		Transport: &http.Transport{
-			DialContext:         p.dialHolding,
-			MaxIdleConnsPerHost: 16,
-			IdleConnTimeout:     30 * time.Second,
-			// What the program sends is passed on as it is; decompression happens only
-			// where a script is injected.
-			DisableCompression: true,
-		},
+		Transport: p.tr,
 		// Streaming responses (SSE, chunked pages, long polls) reach the browser as the
 		// program writes them.
 		FlushInterval:  -1,
@@ -93,8 +99,16 @@ func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 // URL is what a user opens.
 func (p *Proxy) URL() string { return "http://" + p.Addr() }
 
-// Upstream is the program's address.
-func (p *Proxy) Upstream() string { return p.upstream }
+// Upstream is the program's address ("" while not known).
+func (p *Proxy) Upstream() string { return *p.upstream.Load() }
+
+// SetUpstream changes the program's address: a program that picks its own port, found once it
+// listens.
+func (p *Proxy) SetUpstream(addr string) {
+	if old := p.upstream.Swap(&addr); *old != addr {
+		p.tr.CloseIdleConnections() // they lead to the old address
+	}
+}
 
 // Close stops the proxy; open event streams end, so their scripts start reconnecting.
 func (p *Proxy) Close() error {
@@ -123,21 +137,25 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // dialHolding connects to the program, waiting while it is not accepting yet (restarting
-// without --listen) instead of failing the request at once.
-func (p *Proxy) dialHolding(ctx context.Context, network, addr string) (net.Conn, error) {
+// without --listen, or its address not known yet) instead of failing the request at once.
+func (p *Proxy) dialHolding(ctx context.Context, network, _ string) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, holdTimeout)
 	defer cancel()
 	var d net.Dialer
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
+	err := errors.New("its address is not known yet")
 	for {
-		c, err := d.DialContext(ctx, network, addr)
-		if err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
-			return c, err
+		if addr := p.Upstream(); addr != "" {
+			var c net.Conn
+			c, err = d.DialContext(ctx, network, addr)
+			if err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
+				return c, err
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%s did not accept within %s: %w", addr, holdTimeout, err)
+			return nil, fmt.Errorf("the program did not accept within %s: %w", holdTimeout, err)
 		case <-p.ctx.Done():
 			return nil, err
 		case <-tick.C:
@@ -153,7 +171,7 @@ func (p *Proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusBadGateway)
 	fmt.Fprintf(w, "<!doctype html><title>devrun: no answer</title><pre>devrun: %s did not answer: %s</pre>%s",
-		p.upstream, htmlEscape(err.Error()), p.hub.scriptTag())
+		htmlEscape(p.Upstream()), htmlEscape(err.Error()), p.hub.scriptTag())
 }
 
 // limitEncodings keeps a page request's compression to what the proxy can undo to inject
