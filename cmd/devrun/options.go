@@ -100,7 +100,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	// Browser reload (#19).
 	fs.StringVar(&o.Browser, "browser", "", "serve a proxy that reloads the page when the new program is ready and shows build errors (default address "+defaultBrowser+")")
 	fs.Lookup("browser").NoOptDefVal = defaultBrowser
-	fs.StringVar(&o.BrowserTo, "browser-to", "", "the program's address for --browser, when it is not the one TCP --listen socket")
+	fs.StringVar(&o.BrowserTo, "browser-to", "", "the program's address for --browser (default: its one TCP --listen socket, else the port it opens, on Linux)")
 	return fs
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // modifyResponse puts the script into HTML pages and leaves every other response alone.
@@ -76,8 +77,16 @@ type injectReader struct {
 	held    []byte // a tail that may be the start of </body>
 	done    bool   // tag written
 	eof     bool
-	buf     [32 << 10]byte
+	buf     *[]byte // from bufPool, returned on Close
 }
+
+// bufPool keeps the proxy's copy buffers: a page costs no fresh 32 KiB.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+type pool struct{}
+
+func (pool) Get() []byte  { return *bufPool.Get().(*[]byte) }
+func (pool) Put(b []byte) { bufPool.Put(&b) }
 
 func (r *injectReader) Read(p []byte) (int, error) {
 	for len(r.out) == 0 {
@@ -93,8 +102,11 @@ func (r *injectReader) Read(p []byte) (int, error) {
 
 // fill reads once from src and decides what of it can go out.
 func (r *injectReader) fill() {
-	n, err := r.src.Read(r.buf[:])
-	chunk := append(r.held, r.buf[:n]...)
+	if r.buf == nil {
+		r.buf = bufPool.Get().(*[]byte)
+	}
+	n, err := r.src.Read(*r.buf)
+	chunk := append(r.held, (*r.buf)[:n]...)
 	r.held = nil
 	if r.done {
 		r.out = chunk
@@ -118,6 +130,10 @@ func (r *injectReader) fill() {
 }
 
 func (r *injectReader) Close() error {
+	if r.buf != nil {
+		bufPool.Put(r.buf)
+		r.buf = nil
+	}
 	var first error
 	for _, c := range r.closers {
 		if err := c.Close(); err != nil && first == nil {

@@ -85,6 +85,7 @@ func New(listen, upstream string, logf func(format string, args ...any)) (*Proxy
 		// Streaming responses (SSE, chunked pages, long polls) reach the browser as the
 		// program writes them.
 		FlushInterval:  -1,
+		BufferPool:     pool{},
 		ModifyResponse: p.hub.modifyResponse,
 		ErrorHandler:   p.proxyError,
 	}

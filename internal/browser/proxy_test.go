@@ -16,7 +16,7 @@ import (
 )
 
 // upstream serves the test's pages on a real socket.
-func upstream(t *testing.T, h http.Handler) string {
+func upstream(t testing.TB, h http.Handler) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
