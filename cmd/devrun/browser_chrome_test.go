@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -171,6 +172,15 @@ func TestBrowserReloadsInChromium(t *testing.T) {
 	if !strings.Contains(a.d.stderr.String(), "swapping stylesheets") {
 		t.Fatalf("-v does not say the stylesheets were swapped")
 	}
+
+	// devrun itself restarts (same proxy address): the page reconnects and shows the new
+	// devrun's program by itself.
+	a.d.cmd.Process.Signal(syscall.SIGINT)
+	a.d.wait(t)
+	a.setText(t, "fourth")
+	addr := strings.TrimPrefix(a.url, "http://")
+	a.d = startDevrun(t, a.dir, nil, "-v", "--browser="+addr, "--listen", "127.0.0.1:0", ".")
+	waitJS("after devrun restarted", h1, "fourth")
 
 	if _, failures, _ := l.snapshot(); len(failures) > 0 {
 		t.Fatalf("page loads failed: %v", failures)

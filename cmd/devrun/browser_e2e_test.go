@@ -146,6 +146,17 @@ func TestBrowserProxyOverHTTP(t *testing.T) {
 	if page := getPage(t, a.url); !strings.Contains(page, "<h1>third</h1>") {
 		t.Fatalf("after the fix: %s", page)
 	}
+
+	// A crash right after start: its last output is the overlay.
+	writeFile(t, filepath.Join(a.dir, "main.go"), "package main\n\nimport \"os\"\n\nfunc main() { os.Stderr.WriteString(\"cannot open the database\\n\"); os.Exit(3) }\n")
+	crashed := until("the crash", func(st pageState) bool {
+		return st.Phase == "crashed" && strings.Contains(st.Output, "cannot open the database")
+	})
+	a.setText(t, "fourth")
+	until("the fixed program", func(st pageState) bool { return st.Phase == "ready" && st.Gen > crashed.Gen })
+	if page := getPage(t, a.url); !strings.Contains(page, "<h1>fourth</h1>") {
+		t.Fatalf("after the crash: %s", page)
+	}
 	if !strings.Contains(a.d.stderr.String(), "browser: reloading: new program ready") {
 		t.Fatalf("-v does not say why the page reloads:\n%s", a.d.stderr.String())
 	}
