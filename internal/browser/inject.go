@@ -46,8 +46,11 @@ func (h *hub) modifyResponse(resp *http.Response) error {
 		}
 		resp.Body = &injectReader{src: body, tag: tag, closers: []io.Closer{body}}
 	}
-	// The page differs from what the program sent, so its validators no longer describe it.
+	// The page differs from what the program sent, so its validators no longer describe it;
+	// and a 304 would bring back a cached copy whose script names an old generation, which
+	// would reload again and again.
 	resp.Header.Del("ETag")
+	resp.Header.Del("Last-Modified")
 	resp.Header.Del("Content-MD5")
 	return nil
 }

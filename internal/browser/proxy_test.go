@@ -66,6 +66,8 @@ func TestInjectsIntoHTMLOnly(t *testing.T) {
 		case "/page":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Content-Length", fmt.Sprint(len(page)))
+			w.Header().Set("ETag", `"v1"`)
+			w.Header().Set("Last-Modified", "Mon, 02 Jan 2006 15:04:05 GMT")
 			io.WriteString(w, page)
 		case "/nobody":
 			w.Header().Set("Content-Type", "text/html")
@@ -98,6 +100,9 @@ func TestInjectsIntoHTMLOnly(t *testing.T) {
 	}
 	if resp.ContentLength != int64(len(want)) {
 		t.Errorf("Content-Length %d, body %d", resp.ContentLength, len(want))
+	}
+	if v := resp.Header.Get("ETag") + resp.Header.Get("Last-Modified"); v != "" {
+		t.Errorf("an injected page keeps the program's validators: %q", v)
 	}
 
 	if _, body := get(t, p.URL()+"/nobody"); string(body) != "<p>fragment"+tag {
