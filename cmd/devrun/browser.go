@@ -18,8 +18,9 @@ const pageOutputLines = 200
 // batches of changed files, and the process's output for the overlays.
 type browserHook struct {
 	proxy   *browser.Proxy
-	overlap bool // the old generation serves until the new one says it is ready
-	find    bool // follow the port the program listens on (no --browser-to, no TCP --listen)
+	addr    string // as configured
+	overlap bool   // the old generation serves until the new one says it is ready
+	find    bool   // follow the port the program listens on (no --browser-to, no TCP --listen)
 	logf    func(level level, format string, args ...any)
 
 	mu      sync.Mutex
@@ -35,6 +36,12 @@ type browserHook struct {
 func (ss *session) newBrowserHook(p *process, st settings, sockets []*heldSocket) (*browserHook, error) {
 	if st.Browser == "" {
 		return nil, nil
+	}
+	for _, other := range ss.procs {
+		if other.browser != nil && other.browser.addr == st.Browser {
+			// Most likely a top-level browser key, which every process inherits.
+			return nil, badInput("browser %s is already the proxy of %s: set browser in the [process.NAME] table of the process that serves pages", st.Browser, other.name)
+		}
 	}
 	upstream := st.BrowserTo
 	if upstream == "" {
@@ -56,7 +63,7 @@ func (ss *session) newBrowserHook(p *process, st settings, sockets []*heldSocket
 	if err != nil {
 		return nil, inputError{err}
 	}
-	h := &browserHook{proxy: proxy, overlap: st.Overlap, find: upstream == "",
+	h := &browserHook{proxy: proxy, addr: st.Browser, overlap: st.Overlap, find: upstream == "",
 		logf: func(l level, format string, args ...any) { ss.con.printf(l, p.about, format, args...) }}
 	if h.find {
 		ss.con.printf(levelInfo, p.about, "browser: %s → the port %s listens on (--browser-to to choose)", proxy.URL(), p.name)

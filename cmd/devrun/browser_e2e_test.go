@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -193,5 +194,35 @@ func TestBrowserFindsThePort(t *testing.T) {
 			break
 		}
 		a.d.stderr.waitChange(t)
+	}
+}
+
+// Bad browser settings are bad input, reported before anything starts.
+func TestBrowserBadInput(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "two"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "two", "devrun.toml"), "browser = \"127.0.0.1:0\"\nbrowser_to = \"127.0.0.1:9\"\n[process.a]\nrun = \"sleep\"\nargs = [\"100\"]\n[process.b]\nrun = \"sleep\"\nargs = [\"100\"]\n")
+	cases := []struct {
+		dir  string
+		args []string
+		want string
+	}{
+		{dir, []string{"--browser=nonsense", "--browser-to", "127.0.0.1:9", "--", "true"}, "nonsense"},
+		{dir, []string{"--browser=127.0.0.1:0", "--browser-to", "nonsense", "--", "true"}, "want host:port"},
+		{dir, []string{"--browser=127.0.0.1:0", "--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--", "true"}, "give --browser-to"},
+		{filepath.Join(dir, "two"), nil, "already the proxy of a"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			d := startDevrun(t, c.dir, nil, c.args...)
+			if code := d.wait(t); code != 2 {
+				t.Fatalf("exit status %d, want 2; output:\n%s", code, d.stderr.String())
+			}
+			if out := d.stderr.String(); !strings.Contains(out, c.want) {
+				t.Fatalf("want a line containing %q, got:\n%s", c.want, out)
+			}
+		})
 	}
 }
