@@ -4,7 +4,8 @@
 //
 // Open http://localhost:8080, edit the greeting below and save: devrun rebuilds and restarts
 // it. With `go run ./cmd/devrun --browser ./examples/hello`, open http://127.0.0.1:3000
-// instead: the page reloads by itself once the new build serves. From another terminal, call the commands it registers:
+// instead: the page reloads by itself once the new build serves. From another terminal, call
+// the commands it registers:
 //
 //	go run ./cmd/devrun send stats
 //	go run ./cmd/devrun send reload '{"greeting":"Hi again"}'
