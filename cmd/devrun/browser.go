@@ -11,8 +11,12 @@ import (
 	"github.com/devrun-dev/devrun/runner"
 )
 
-// pageOutputLines bounds the output kept for an overlay: the last lines carry the cause.
-const pageOutputLines = 200
+// pageOutputLines and pageLineBytes bound the output kept for an overlay: the last lines
+// carry the cause, and a line longer than a screen is not read in a page.
+const (
+	pageOutputLines = 200
+	pageLineBytes   = 2 << 10
+)
 
 // browserHook feeds one process's reload proxy: the runner's events of its first instance, the
 // batches of changed files, and the process's output for the overlays.
@@ -124,6 +128,9 @@ func (h *browserHook) follow(logs *logRing, label string) {
 func (h *browserHook) line(text string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if len(text) > pageLineBytes {
+		text = text[:pageLineBytes] + "…"
+	}
 	h.lines = append(h.lines, text)
 	if len(h.lines) > pageOutputLines {
 		h.lines = append(h.lines[:0], h.lines[len(h.lines)-pageOutputLines:]...)
