@@ -184,6 +184,10 @@ func (ss *session) newProcess(st config.Process, clear bool, about, cwd string, 
 		p.listen = append(p.listen, sock.Name+"="+sock.Addr)
 	}
 
+	if p.browser, err = ss.newBrowserHook(p, st, sockets); err != nil {
+		return p, err
+	}
+
 	p.watchOpts = watchOptions(st, t, ss.con)
 	p.watcher, err = watcher.New(p.watchOpts)
 	if err != nil {

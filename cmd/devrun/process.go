@@ -36,6 +36,7 @@ type process struct {
 	clear     bool
 	con       *console
 	cwd       string
+	browser   *browserHook // the reload proxy (--browser), or nil
 
 	nextCall atomic.Uint32 // round robin over instances for devrun.call
 
@@ -139,6 +140,9 @@ func plural(n int, what string) string {
 // changed does what a batch of changes asks: hand files to the program's handlers, run a
 // rule's command, send a signal, or restart (once for the batch).
 func (p *process) changed(ctx context.Context, b watcher.Batch) {
+	if p.browser != nil {
+		p.browser.proxy.Changed(b.Paths)
+	}
 	reason := describeBatch(b.Paths, p.cwd)
 	if b.Rescan {
 		reason += " (found by a rescan)"
@@ -170,6 +174,11 @@ func (p *process) changed(ctx context.Context, b watcher.Batch) {
 				return
 			}
 			p.con.printf(levelInfo, p.about, "%s", o.Describe())
+		case sess.Reloaded:
+			p.con.printf(levelInfo, p.about, "%s", o.Describe())
+			if p.browser != nil {
+				p.browser.proxy.Reload(o.Describe())
+			}
 		default:
 			p.con.printf(levelInfo, p.about, "%s", o.Describe())
 		}
@@ -177,6 +186,9 @@ func (p *process) changed(ctx context.Context, b watcher.Batch) {
 }
 
 func (p *process) restart(reason string) {
+	if p.browser != nil {
+		p.browser.proxy.Changed(nil)
+	}
 	p.con.printf(levelInfo, p.about, "%s: %s", p.restartWord(), reason)
 	for _, r := range p.runners {
 		r.Restart(reason)
@@ -256,6 +268,9 @@ func (p *process) onEvent(instance int, e runner.Event) {
 		p.con.printAfterOutput(lv, about, "%s", line)
 	} else {
 		p.con.printf(lv, about, "%s", line)
+	}
+	if p.browser != nil && instance == 0 {
+		p.browser.event(e)
 	}
 	quickCrash := e.Kind == runner.GaveUp || e.Kind == runner.Backoff && e.Reason == "right after start"
 	if quickCrash && len(p.listen) > 0 {

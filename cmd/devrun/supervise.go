@@ -183,6 +183,9 @@ func (ss *session) cleanup() {
 		if p.watcher != nil {
 			p.watcher.Close()
 		}
+		if p.browser != nil {
+			p.browser.close()
+		}
 		if p.target != nil && p.target.Cleanup != nil {
 			p.target.Cleanup()
 		}

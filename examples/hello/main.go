@@ -3,7 +3,9 @@
 //	go run ./cmd/devrun ./examples/hello
 //
 // Open http://localhost:8080, edit the greeting below and save: devrun rebuilds and restarts
-// it. From another terminal, call the commands it registers:
+// it. With `go run ./cmd/devrun --browser ./examples/hello`, open http://127.0.0.1:3000
+// instead: the page reloads by itself once the new build serves. From another terminal, call
+// the commands it registers:
 //
 //	go run ./cmd/devrun send stats
 //	go run ./cmd/devrun send reload '{"greeting":"Hi again"}'
@@ -14,6 +16,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"html"
 	"log"
 	"net/http"
 	"os"
@@ -96,7 +99,9 @@ func run(ctx context.Context) error {
 			s.mu.Lock()
 			g := s.greeting
 			s.mu.Unlock()
-			fmt.Fprintf(w, "%s (pid %d)\n", g, os.Getpid())
+			// An HTML page, so that devrun --browser can put its reload script in it.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, "<!doctype html><html><head><title>hello</title></head><body><h1>%s</h1><p>pid %d</p></body></html>\n", html.EscapeString(g), os.Getpid())
 		}),
 		// A connection that never sends a request (browsers open spare ones) closes by
 		// itself, rather than holding a restart until the drain bound.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -62,6 +63,7 @@ var kinds = map[string]*Kind{
 	"signal":   {Name: "signal", Values: signalNames, word: func(s, _ string) (any, error) { return SignalName(s) }},
 	"restart":  {Name: "policy", Values: runner.PolicyNames, word: parseRestart},
 	"name":     {Name: "name", word: parseName},
+	"hostport": {Name: "host:port", word: parseHostPort},
 	"file":     {Name: "file", word: func(s, dir string) (any, error) { return existingPath(s, dir, isFile) }},
 	"dir":      {Name: "folder", word: func(s, dir string) (any, error) { return existingPath(s, dir, isDir) }},
 
@@ -147,6 +149,20 @@ func parseRestart(s, _ string) (any, error) {
 		return nil, fmt.Errorf("%q is not a restart policy: on-crash, always or never%s", s, didYouMean(s, runner.PolicyNames))
 	}
 	return p.String(), nil
+}
+
+func parseHostPort(s, _ string) (any, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not host:port", s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return nil, fmt.Errorf("%q: %q is not a port number", s, port)
+	}
+	if host == "" {
+		host = "127.0.0.1" // a development proxy serves this machine only, unless told otherwise
+	}
+	return net.JoinHostPort(host, port), nil
 }
 
 // namePattern is what a devrun's name may be: it becomes a socket file's name in a private

@@ -61,6 +61,8 @@ type Process struct {
 	RunOn          []string      `key:"run_on" kind:"run_rule" help:"GLOB=COMMAND: a change of matching files runs COMMAND instead of restarting"`
 	SignalOn       []string      `key:"signal_on" kind:"signal_rule" help:"GLOB=SIGNAL: a change of matching files sends SIGNAL instead of restarting"`
 	OnChange       []Rule        `key:"on_change" flag:"-" kind:"rules" help:"[[on_change]] tables: files, and one of send, run or signal (the table form of send_on, run_on, signal_on)"`
+	Browser        string        `key:"browser" kind:"hostport" noopt:"127.0.0.1:3000" help:"serve a proxy that reloads the page when the new program is ready and shows build errors (--browser: 127.0.0.1:3000)"`
+	BrowserTo      string        `key:"browser_to" kind:"hostport" help:"the program's address for browser (default: its one TCP listen socket, else the port it opens)"`
 	NoGitignore    bool          `key:"no_gitignore" kind:"bool" help:"do not honour .gitignore files"`
 	FollowSymlinks bool          `key:"follow_symlinks" kind:"bool" help:"watch inside symlinked folders (loops are detected)"`
 

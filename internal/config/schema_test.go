@@ -34,6 +34,7 @@ var samples = map[*Kind][]sample{
 	kinds["send_rule"]:   {{"templates/**=reload", `"templates/**=reload"`, ""}, {"templates/**", `"templates/**"`, `"templates/**" is not GLOB=METHOD`}, {"[=x", `"[=x"`, `"[" is not a valid glob`}},
 	kinds["run_rule"]:    {{"*.css=make css", `["*.css=make css"]`, ""}, {"=make", `"=make"`, `"=make" is not GLOB=COMMAND`}},
 	kinds["signal_rule"]: {{"config/*.yaml=HUP", `"config/*.yaml=HUP"`, ""}, {"x=HUPP", `"x=HUPP"`, `"HUPP" is not a signal`}},
+	kinds["hostport"]:    {{"127.0.0.1:3000", `"127.0.0.1:3000"`, ""}, {":8080", `":8080"`, ""}, {"localhost", `"localhost"`, `"localhost" is not host:port`}, {"x:http", `"x:http"`, `"x:http": "http" is not a port number`}},
 	kinds["listen"]: {{"tmp/app.sock", `"tmp/app.sock"`, ""}, {"web=127.0.0.1:0", `"web=127.0.0.1:0"`, ""},
 		{"a:b:c", `"a:b:c"`, `"a:b:c" is not host:port`}},
 }
