@@ -31,7 +31,9 @@ func checkExampleChild(t *testing.T, argv, env []string, sendsReady bool) {
 	ctx := context.Background()
 
 	h := receive(t, parent.hello, "devrun.hello")
-	if h.Protocol != 1 || h.PID != cmd.Process.Pid || !reflect.DeepEqual(h.Methods, []string{"reload", "stats"}) {
+	wantReloads := []ReloadRule{{Files: []string{"templates/**"}, Method: "reload-templates"}}
+	if h.Protocol != 1 || h.PID != cmd.Process.Pid || !reflect.DeepEqual(h.Methods, []string{"reload", "reload-templates", "stats"}) ||
+		!reflect.DeepEqual(h.Reloads, wantReloads) {
 		t.Fatalf("hello: %+v (pid %d)", h, cmd.Process.Pid)
 	}
 	if sendsReady {

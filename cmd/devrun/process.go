@@ -124,8 +124,12 @@ func (p *process) sayWatching(first bool) {
 	if p.watchOpts.NoGitignore {
 		ignores = "the defaults (.git, node_modules, editor files, …)"
 	}
-	if len(p.watchOpts.Ignore) > 0 {
-		ignores = strings.Join(p.watchOpts.Ignore, " ") + ", " + ignores
+	own := slices.DeleteFunc(slices.Clone(p.watchOpts.Ignore), target.IsRuntimeData)
+	if len(own) < len(p.watchOpts.Ignore) {
+		ignores = "a running program's data (*.db, *.sqlite*, *.log, build/, dist/, …), " + ignores
+	}
+	if len(own) > 0 {
+		ignores = strings.Join(own, " ") + ", " + ignores
 	}
 	p.con.printf(levelDetail, p.about, "ignoring: %s", ignores)
 }

@@ -2,6 +2,7 @@ package target
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -42,8 +43,8 @@ var runtimeData = []string{
 	"**/coverage/**", "**/tmp/**",
 }
 
-// RuntimeData lists the runtime-data ignores, for the docs and for -e to override.
-func RuntimeData() []string { return append([]string(nil), runtimeData...) }
+// IsRuntimeData reports whether an ignore pattern is one of the runtime-data ignores.
+func IsRuntimeData(pattern string) bool { return slices.Contains(runtimeData, pattern) }
 
 // interpreterOf finds the program that decides a command's sources: python3 in
 // `python3 -m uvicorn`, uvicorn itself, or the program behind env and a version suffix
