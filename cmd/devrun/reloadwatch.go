@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/devrun-dev/devrun/childrpc"
 	"github.com/devrun-dev/devrun/watcher"
 )
@@ -54,7 +55,7 @@ func (a *announcedWatch) add(p *process, rules []childrpc.ReloadRule) {
 	go func() {
 		for b := range w.Batches() {
 			// A file the main watcher reports too comes from there.
-			b.Paths = slices.DeleteFunc(b.Paths, func(path string) bool { return hasExt(path, p.watchOpts.Exts) })
+			b.Paths = slices.DeleteFunc(b.Paths, func(path string) bool { return watchedByMain(p.watchOpts, path) })
 			if len(b.Paths) > 0 {
 				p.changed(p.ctx, b)
 			}
@@ -77,6 +78,30 @@ func coveredByExts(glob string, exts []string) bool {
 		return true
 	}
 	return hasExt(glob, exts) && !strings.ContainsAny(filepath.Ext(glob), "*?[{")
+}
+
+// watchedByMain reports whether the process's own watcher reports path: by its extension,
+// or by one of its Files globs (relative to a root).
+func watchedByMain(opts watcher.Options, path string) bool {
+	if hasExt(path, opts.Exts) {
+		return true
+	}
+	for _, root := range opts.Roots {
+		abs, err := filepath.Abs(root)
+		if err != nil {
+			continue
+		}
+		rel, err := filepath.Rel(abs, path)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		for _, g := range opts.Files {
+			if ok, _ := doublestar.Match(g, filepath.ToSlash(rel)); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func hasExt(path string, exts []string) bool {

@@ -3,7 +3,9 @@
 //	go run ./cmd/devrun ./examples/hello
 //
 // Open http://localhost:8080, edit the greeting below and save: devrun rebuilds and restarts
-// it. With `go run ./cmd/devrun --browser ./examples/hello`, open http://127.0.0.1:3000
+// it. Edit templates/page.html instead: the program takes the new template through its
+// HandleChanges handler, with no restart (the reload count on the page goes up, the pid
+// stays). With `go run ./cmd/devrun --browser ./examples/hello`, open http://127.0.0.1:3000
 // instead: the page reloads by itself once the new build serves. From another terminal, call
 // the commands it registers:
 //
@@ -15,8 +17,9 @@ package main
 
 import (
 	"context"
+	"embed"
 	"fmt"
-	"html"
+	"html/template"
 	"log"
 	"net/http"
 	"os"
@@ -32,12 +35,27 @@ import (
 
 const greeting = "Hello from devrun!"
 
+// The page's template is built in, and read again from disk when devrun says it changed.
+//
+//go:embed templates/page.html
+var builtIn embed.FS
+
 // server holds what the commands change while the program runs.
 type server struct {
 	mu       sync.Mutex
 	greeting string
+	page     *template.Template
+	pageErr  error // the template does not parse: the page says why
+	reloads  int
 	hits     atomic.Int64
 	started  time.Time
+}
+
+// page is what the template shows.
+type page struct {
+	Greeting string
+	Reloads  int
+	PID      int
 }
 
 type reloadParams struct {
@@ -61,6 +79,22 @@ func main() {
 
 func run(ctx context.Context) error {
 	s := &server{greeting: greeting, started: time.Now()}
+	s.page, s.pageErr = template.ParseFS(builtIn, "templates/page.html")
+
+	// devrun hands template edits to this function instead of restarting the program; the
+	// paths are relative to the program's working folder. An error (a template that does not
+	// parse) makes devrun restart the program instead, and say why.
+	childrpc.HandleChanges("*.html", func(ctx context.Context, files []string) error {
+		t, err := template.ParseFiles(files[len(files)-1])
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.page, s.pageErr = t, nil
+		s.reloads++
+		return nil
+	})
 
 	// Commands other programs can call: devrun send reload '{"greeting":"..."}'
 	childrpc.Handle("reload", func(ctx context.Context, p reloadParams) (string, error) {
@@ -97,11 +131,17 @@ func run(ctx context.Context) error {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s.hits.Add(1)
 			s.mu.Lock()
-			g := s.greeting
+			t, terr, p := s.page, s.pageErr, page{Greeting: s.greeting, Reloads: s.reloads, PID: os.Getpid()}
 			s.mu.Unlock()
+			if terr != nil {
+				http.Error(w, "templates/page.html: "+terr.Error(), http.StatusInternalServerError)
+				return
+			}
 			// An HTML page, so that devrun --browser can put its reload script in it.
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			fmt.Fprintf(w, "<!doctype html><html><head><title>hello</title></head><body><h1>%s</h1><p>pid %d</p></body></html>\n", html.EscapeString(g), os.Getpid())
+			if err := t.Execute(w, p); err != nil {
+				fmt.Fprintf(w, "<p>template: %v</p>", template.HTMLEscapeString(err.Error()))
+			}
 		}),
 		// A connection that never sends a request (browsers open spare ones) closes by
 		// itself, rather than holding a restart until the drain bound.
