@@ -79,6 +79,10 @@ func (s *supervisor) buildGone(b *buildRun) {
 		}
 	case b.status.success():
 		s.emit(Event{Kind: BuildOK, Duration: took})
+		if s.sameBinary() {
+			s.emit(Event{Kind: Unchanged, PID: s.cur.pid, Reason: "no change in the binary; still running"})
+			return
+		}
 		s.swap()
 	default:
 		s.buildFailed(took, nil)
@@ -91,4 +95,26 @@ func (s *supervisor) buildFailed(took time.Duration, err error) {
 		reason = "still running the previous build"
 	}
 	s.emit(Event{Kind: BuildFailed, Duration: took, Err: err, Reason: reason})
+}
+
+// binaryState remembers what the running program's binary was, for Config.BuildOutput.
+type binaryState struct {
+	sum   uint64
+	known bool
+	force bool // a restart that must happen whatever the build produces is pending
+}
+
+// sameBinary says whether the program just built is the one running, which then need not
+// restart. It records the new program's sum, since that is what runs next otherwise.
+func (s *supervisor) sameBinary() bool {
+	b := &s.binary
+	force := b.force
+	b.force = false
+	if s.cfg.BuildOutput == "" {
+		return false
+	}
+	sum, err := binarySum(s.cfg.BuildOutput)
+	same := err == nil && b.known && sum == b.sum
+	b.sum, b.known = sum, err == nil
+	return same && !force && s.cur != nil && s.next == nil && !s.startPending
 }

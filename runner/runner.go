@@ -52,6 +52,11 @@ func (r *Runner) Run(ctx context.Context) error {
 // ignored. The reason is only reported back in events that need one.
 func (r *Runner) Restart(reason string) { r.post(msgRestart{reason: reason}) }
 
+// Changed is Restart for a change of the program's files: when Config.BuildOutput is set and
+// the rebuilt program is identical to the running one, the runner says so (Unchanged) and
+// keeps it running. A Restart or a restart the child asks for in the meantime still restarts.
+func (r *Runner) Changed(reason string) { r.post(msgRestart{reason: reason, ifChanged: true}) }
+
 // Kill sends SIGKILL at once to every process group of the runner (children and build): a
 // second Ctrl-C. What was killed is not restarted; Run goes on waiting for Restart, or returns
 // if its context is done.

@@ -14,6 +14,7 @@ type (
 	msgRestart struct {
 		reason    string
 		fromChild bool
+		ifChanged bool // Runner.Changed
 	}
 	msgKill   struct{}
 	msgExited struct {
@@ -68,6 +69,7 @@ type supervisor struct {
 	backoff      *time.Timer
 	backoffSeq   int
 	shuttingDown bool
+	binary       binaryState // build.go
 
 	generations int // started so far
 	lastExit    *Exit
@@ -189,6 +191,7 @@ func (s *supervisor) restart(m msgRestart) {
 	if m.fromChild {
 		s.emit(Event{Kind: Restarting, Reason: m.reason})
 	}
+	s.binary.force = s.binary.force || !m.ifChanged
 	s.r.policy.reset() // what crashed before the change says nothing about what follows it
 	s.cancelBackoff()
 	if s.cfg.Build == nil {
