@@ -40,6 +40,8 @@ type options struct {
 	FollowSymlinks bool
 	Version        bool
 	Help           bool
+	Debug          string // #15: "" off, "on", or [host:]port
+	NoTemplates    bool
 
 	// Target and Args are what follows the flags: the program and its arguments.
 	Target string
@@ -91,6 +93,10 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.BoolVar(&o.FollowSymlinks, "follow-symlinks", false, "watch inside symlinked folders (loops are detected)")
 	fs.BoolVar(&o.Version, "version", false, "print the version and exit")
 	fs.BoolVarP(&o.Help, "help", "h", false, "show this help")
+	// #15
+	fs.StringVar(&o.Debug, "debug", "", "run under a debugger an editor can attach to, on the same address across restarts (Go: dlv on 127.0.0.1:2345; Node: 9229; Python: debugpy, 5678); --debug=PORT for another")
+	fs.Lookup("debug").NoOptDefVal = "on"
+	fs.BoolVar(&o.NoTemplates, "no-templates", false, "Go mode: template files (.html .tmpl .tpl .gohtml) of the module's packages do not count")
 	return fs
 }
 

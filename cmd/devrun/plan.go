@@ -44,6 +44,8 @@ type settings struct {
 	NoGitignore    bool
 	FollowSymlinks bool
 	Clear          bool
+	Debug          string // #15
+	NoTemplates    bool
 }
 
 func defaultSettings() settings {
@@ -79,6 +81,10 @@ func settingsFromFile(p config.Process) settings {
 	if p.IsSet("ready_timeout") {
 		s.ReadyTimeout = p.ReadyTimeout
 	}
+	if p.Debug {
+		s.Debug = "on"
+	}
+	s.NoTemplates = p.NoTemplates
 	s.EnvFile = p.EnvFile
 	keys := make([]string, 0, len(p.Env))
 	for k := range p.Env {
@@ -146,6 +152,10 @@ func applyFlags(s *settings, o *options) error {
 	s.NoGitignore = s.NoGitignore || o.NoGitignore
 	s.FollowSymlinks = s.FollowSymlinks || o.FollowSymlinks
 	s.Clear = s.Clear || o.Clear
+	if set("debug") {
+		s.Debug = o.Debug
+	}
+	s.NoTemplates = s.NoTemplates || o.NoTemplates
 	return nil
 }
 
@@ -268,9 +278,13 @@ func newSession(o *options, con *console, s stdio) (*session, error) {
 
 // newProcess detects the target, opens its sockets and watcher and makes its runners.
 func (ss *session) newProcess(st settings, about, cwd string, stdin io.Reader, s stdio) (*process, error) {
-	t, err := target.Detect(st.Target, st.Args, target.Options{Exec: st.Exec, Build: st.Build, BuildFlags: st.BuildFlags, Dir: st.Dir})
+	t, err := target.Detect(st.Target, st.Args, target.Options{Exec: st.Exec, Build: st.Build, BuildFlags: st.BuildFlags, Dir: st.Dir,
+		Debug: st.Debug, NoTemplates: st.NoTemplates})
 	if err != nil {
 		return nil, inputError{err}
+	}
+	if t.Debug != "" {
+		ss.con.printf(levelInfo, about, "%s", t.Debug) // once: the address does not change
 	}
 	p := &process{name: st.Name, about: about, target: t, con: ss.con, cwd: cwd, clear: st.Clear, dependsOn: st.DependsOn,
 		readyTimeout: st.ReadyTimeout, ready: make(chan struct{})}
@@ -304,6 +318,11 @@ func (ss *session) newProcess(st settings, about, cwd string, stdin io.Reader, s
 	}
 
 	p.watchOpts = watchOptions(st, t, ss.con)
+	if t.GoWatch != nil && st.Watch == nil && st.Ext == nil {
+		// The build's inputs decide (goWatch.go); the watcher reports every file under the roots.
+		p.goWatch, p.env = &goWatchState{set: t.GoWatch}, env
+		p.watchOpts.Exts = nil
+	}
 	p.watcher, err = watcher.New(p.watchOpts)
 	if err != nil {
 		return p, watchErr(err)
@@ -314,7 +333,7 @@ func (ss *session) newProcess(st settings, about, cwd string, stdin io.Reader, s
 		instance := i
 		cfg := runner.Config{
 			Name: p.name, Command: t.Command, Dir: t.Dir, Env: env,
-			Build: t.Build, BuildDir: t.BuildDir, Signal: sig, Grace: st.Grace, Restart: policy, Node: t.Node,
+			Build: t.Build, BuildDir: t.BuildDir, BuildOutput: t.Output, Signal: sig, Grace: st.Grace, Restart: policy, Node: t.Node,
 			Listeners: files, ListenerNames: names, Overlap: st.Overlap, ReadyTimeout: st.ReadyTimeout,
 			Instance: instance,
 			OnEvent:  func(e runner.Event) { p.onEvent(instance, e) },

@@ -32,6 +32,9 @@ type process struct {
 
 	nextCall atomic.Uint32 // round robin over instances for devrun.call
 
+	goWatch *goWatchState // Go mode without -w/-e: which changes matter (gowatch.go)
+	env     []string
+
 	readyTimeout time.Duration
 	readyOnce    sync.Once
 	ready        chan struct{} // closed when the first instance says it is ready
@@ -68,6 +71,9 @@ func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
 }
 
 func (p *process) changed(b watcher.Batch) {
+	if b.Paths = p.goWatch.filter(p, b.Paths); len(b.Paths) == 0 {
+		return
+	}
 	reason := describeBatch(b.Paths, p.cwd)
 	if b.Rescan {
 		reason += " (found by a rescan)"
@@ -80,7 +86,7 @@ func (p *process) changed(b watcher.Batch) {
 		p.con.printf(levelDetail, p.about, "changed: %s", relPath(path, p.cwd))
 	}
 	for _, r := range p.runners {
-		r.Restart(reason)
+		r.Changed(reason)
 	}
 }
 
@@ -123,6 +129,7 @@ func (p *process) onEvent(instance int, e runner.Event) {
 		}
 	}
 	p.con.printf(eventLevel(e), about, "%s", e.String())
+	p.goWatch.onEvent(p, e)
 	if e.Kind == runner.Exited && e.Reason != "stopped" && e.ExitCode != 0 && len(p.listen) > 0 && e.Duration < 2*time.Second {
 		p.con.printf(levelWarn, about, "%s", listenHint)
 	}

@@ -36,6 +36,8 @@ type Process struct {
 	Poll         time.Duration     // --poll
 	NoGitignore  bool              // --no-gitignore
 	Dir          string            // working folder, absolute; the file's folder when not set
+	Debug        bool              // --debug: under a debugger at its default address
+	NoTemplates  bool              // --no-templates
 	Set          map[string]bool   // the keys given (in the table or at the top level), as spelled in the file
 }
 

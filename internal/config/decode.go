@@ -125,6 +125,10 @@ func (l *loader) process(name string, entries map[string]entry, fileDir, topDir 
 			}
 		case "depends_on":
 			p.DependsOn, _ = l.list(e)
+		case "debug": // #15
+			p.Debug, _ = l.boolean(e)
+		case "no_templates":
+			p.NoTemplates, _ = l.boolean(e)
 		}
 	}
 	return p

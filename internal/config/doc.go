@@ -28,6 +28,8 @@
 //	depends_on     list of process names, or one           DependsOn (per process only)
 //	poll           duration string (polling interval)      Poll
 //	no_gitignore   boolean                                 NoGitignore
+//	debug          boolean                                 Debug
+//	no_templates   boolean                                 NoTemplates
 //	dir            path: working folder of the process     Dir (absolute; default: the file's folder)
 //
 // A relative path is relative to the dir of the table it is written in (a process's dir for its

@@ -31,6 +31,8 @@ var processKeys = map[string]valueKind{
 	"env": kindEnv, "env_file": kindPath, "listen": kindListen, "overlap": kindBool,
 	"ready_timeout": kindDuration, "scale": kindScale, "depends_on": kindNames,
 	"poll": kindDuration, "no_gitignore": kindBool, "dir": kindDir,
+	// Go mode and debugging (#15).
+	"debug": kindBool, "no_templates": kindBool,
 }
 
 // topOnlyKeys are the settings of devrun itself rather than of a process.

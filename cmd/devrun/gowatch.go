@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"sync"
+
+	"github.com/devrun-dev/devrun/internal/target"
+	"github.com/devrun-dev/devrun/runner"
+)
+
+// goWatchState keeps a Go process's watch set up to date: after each build, go list says what
+// the build compiled (target.GoWatch), and only changes of those files restart. The refresh
+// runs once the new program has started (or was kept), off the path from save to serving.
+type goWatchState struct {
+	set *target.GoWatch
+
+	mu      sync.Mutex
+	built   bool            // a build succeeded and its set is not read yet
+	failed  bool            // a build failed and its set is not read yet
+	running bool            // a refresh runs; another is due when it ends if built/failed
+	warned  map[string]bool // folders outside the watched roots, said once
+}
+
+// filter keeps the paths that matter; the others are said at -v only. nil keeps every path.
+func (g *goWatchState) filter(p *process, paths []string) []string {
+	if g == nil {
+		return paths
+	}
+	kept := paths[:0:0]
+	for _, path := range paths {
+		if g.set.Counts(path) {
+			kept = append(kept, path)
+		} else {
+			p.con.printf(levelDetail, p.about, "not part of the build: %s", relPath(path, p.cwd))
+		}
+	}
+	return kept
+}
+
+func (g *goWatchState) onEvent(p *process, e runner.Event) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch e.Kind {
+	case runner.BuildOK:
+		g.built = true
+		return
+	case runner.BuildFailed:
+		g.failed = true
+	case runner.Started, runner.Unchanged, runner.StartFailed:
+	default:
+		return
+	}
+	if (g.built || g.failed) && !g.running {
+		g.running = true
+		go g.refresh(p)
+	}
+}
+
+func (g *goWatchState) refresh(p *process) {
+	for {
+		g.mu.Lock()
+		built := g.built
+		if !g.built && !g.failed {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		g.built, g.failed = false, false
+		g.mu.Unlock()
+
+		st, err := g.set.Refresh(context.Background(), p.env, built, p.watchOpts.Roots)
+		if err != nil {
+			p.con.printf(levelWarn, p.about, "cannot read the build's files (%v); watching as before", err)
+			continue
+		}
+		if st.Packages > 0 {
+			p.con.printf(levelDetail, p.about, "watching %d files of %d local packages (go list took %s)", st.Files, st.Packages, st.Took.Round(1e6))
+		}
+		for _, d := range st.Outside {
+			g.mu.Lock()
+			if g.warned == nil {
+				g.warned = map[string]bool{}
+			}
+			say := !g.warned[d]
+			g.warned[d] = true
+			g.mu.Unlock()
+			if say {
+				p.con.printf(levelWarn, p.about, "%s is part of the build but outside the watched folders: restart devrun (or add -w) to watch it", d)
+			}
+		}
+	}
+}
