@@ -21,20 +21,25 @@ type goWatchState struct {
 	warned  map[string]bool // folders outside the watched roots, said once
 }
 
-// filter keeps the paths that matter; the others are said at -v only. nil keeps every path.
-func (g *goWatchState) filter(p *process, paths []string) []string {
+// filter keeps the paths that matter; the others are said at -v only. onlyInputs: every path
+// kept is compiled into the program, so an identical binary need not restart. A nil
+// goWatchState keeps every path, and they may be anything (-w, -e).
+func (g *goWatchState) filter(p *process, paths []string) (kept []string, onlyInputs bool) {
 	if g == nil {
-		return paths
+		return paths, false
 	}
-	kept := paths[:0:0]
+	onlyInputs = true
 	for _, path := range paths {
-		if g.set.Counts(path) {
+		switch g.set.Classify(path) {
+		case target.Input:
 			kept = append(kept, path)
-		} else {
+		case target.Template:
+			kept, onlyInputs = append(kept, path), false
+		default:
 			p.con.printf(levelDetail, p.about, "not part of the build: %s", relPath(path, p.cwd))
 		}
 	}
-	return kept
+	return kept, onlyInputs
 }
 
 func (g *goWatchState) onEvent(p *process, e runner.Event) {

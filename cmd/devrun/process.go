@@ -71,7 +71,8 @@ func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
 }
 
 func (p *process) changed(b watcher.Batch) {
-	if b.Paths = p.goWatch.filter(p, b.Paths); len(b.Paths) == 0 {
+	var onlyInputs bool
+	if b.Paths, onlyInputs = p.goWatch.filter(p, b.Paths); p.goWatch != nil && len(b.Paths) == 0 {
 		return
 	}
 	reason := describeBatch(b.Paths, p.cwd)
@@ -86,7 +87,11 @@ func (p *process) changed(b watcher.Batch) {
 		p.con.printf(levelDetail, p.about, "changed: %s", relPath(path, p.cwd))
 	}
 	for _, r := range p.runners {
-		r.Changed(reason)
+		if onlyInputs {
+			r.Changed(reason) // an identical binary keeps running
+		} else {
+			r.Restart(reason)
+		}
 	}
 }
 

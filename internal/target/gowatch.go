@@ -187,56 +187,71 @@ func localPackage(p *listPackage, modRoot string) bool {
 	return m != nil && (m.Main || m.Replace != nil && m.Replace.Version == "" && m.Replace.Dir != "")
 }
 
-// Counts says whether a change of path (absolute; a file, or a folder that went away) matters.
-func (w *GoWatch) Counts(path string) bool {
+// Change is what a changed file is to a Go target.
+type Change int
+
+const (
+	NotPart  Change = iota // not compiled into the program nor read by it: no restart
+	Input                  // an input of the build: rebuild, and restart if the binary changed
+	Template               // a file the program reads at start: restart whatever the binary
+)
+
+// Classify says what a change of path (absolute; a file, or a folder that went away) is.
+func (w *GoWatch) Classify(path string) Change {
 	set := w.current()
 	if set == nil {
-		return w.fallbackCounts(path)
+		return w.fallback(path)
 	}
 	if set.files[path] {
-		return true
+		return Input
 	}
 	ext := filepath.Ext(path)
 	dir := filepath.Dir(path)
 	if set.pkgDirs[dir] && sourceExts[ext] && !strings.HasSuffix(path, "_test.go") {
-		return true // a new file of a package
+		return Input // a new file of a package
 	}
 	if set.pkgDirs[path] {
-		return true // a package's folder went away
+		return Input // a package's folder went away
 	}
 	for _, e := range set.embeds {
 		if rel, ok := relWithin(path, e.dir); ok && embedMatch(e.patterns, rel) {
-			return true
+			return Input
 		}
 	}
 	if templateExts[ext] {
 		for _, d := range set.tmplDirs {
 			if _, ok := relWithin(path, d); ok && !inNestedModule(dir, d) {
-				return true
+				return Template
 			}
 		}
 	}
-	return false
+	return NotPart
 }
 
-func (w *GoWatch) fallbackCounts(path string) bool {
+func (w *GoWatch) fallback(path string) Change {
 	rel, ok := relWithin(path, w.modRoot)
 	if !ok {
-		return moduleFiles[filepath.Base(path)] || sourceExts[filepath.Ext(path)] // go.work, a member or replace folder
+		if moduleFiles[filepath.Base(path)] || sourceExts[filepath.Ext(path)] {
+			return Input // go.work, a member or replace folder
+		}
+		return NotPart
 	}
 	if inNestedModule(filepath.Dir(path), w.modRoot) {
-		return false
+		return NotPart
 	}
 	ext := filepath.Ext(path)
-	if sourceExts[ext] || moduleFiles[filepath.Base(path)] || w.templates && templateExts[ext] {
-		return true
+	if sourceExts[ext] || moduleFiles[filepath.Base(path)] {
+		return Input
 	}
 	for _, g := range w.embeds {
 		if ok, _ := doublestar.Match(g, filepath.ToSlash(rel)); ok {
-			return true
+			return Input
 		}
 	}
-	return false
+	if w.templates && templateExts[ext] {
+		return Template
+	}
+	return NotPart
 }
 
 func embedMatch(patterns []string, rel string) bool {
