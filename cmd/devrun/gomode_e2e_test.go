@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
+	"go/build"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -362,4 +366,59 @@ func TestGoModeCommentNoRestart(t *testing.T) {
 	if n := strings.Count(d.stderr.String(), "build ok"); n != 3 {
 		t.Fatalf("%d builds, want 3:\n%s", n, d.stderr.String())
 	}
+}
+
+// TestGoModeDebug: --debug runs the program under dlv, whose address is the same after a
+// restart and takes a client each time.
+func TestGoModeDebug(t *testing.T) {
+	dlv, err := exec.LookPath("dlv")
+	if err != nil {
+		if p := filepath.Join(build.Default.GOPATH, "bin", "dlv"); fileExists(p) {
+			dlv = p
+		} else {
+			t.Skip("dlv is not installed: go install github.com/go-delve/delve/cmd/dlv@v1.27.2")
+		}
+	}
+	t.Logf("dlv: %s", dlv)
+	dir := writeGoModule(t, "v1")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	rep := newReporter(t)
+	d := startDevrun(t, dir, rep, "--debug="+addr, ".")
+	attach := func() {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("cannot attach to dlv: %v", err)
+		}
+		defer c.Close()
+		// dlv's JSON-RPC API answers a state request of a running program.
+		fmt.Fprintf(c, `{"method":"RPCServer.State","params":[{"NonBlocking":true}],"id":1}`+"\n")
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil || !strings.Contains(line, `"id":1`) || !strings.Contains(line, `"State"`) {
+			t.Fatalf("dlv's answer: %q, %v", line, err)
+		}
+	}
+	rep.next(t, "start")
+	attach()
+	// dlv kills the program it runs rather than passing SIGTERM on: no "stop" report.
+	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(goProgram, "VERSION", "v2", 1))
+	if second := rep.next(t, "start"); !strings.HasSuffix(second, " v2") {
+		t.Fatalf("after the edit: %q", second)
+	}
+	attach()
+	d.cmd.Process.Signal(syscall.SIGINT)
+	d.wait(t)
+	if n := strings.Count(d.stderr.String(), "listening on "+addr); n != 1 {
+		t.Fatalf("the address was said %d times, want once:\n%s", n, d.stderr.String())
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -128,7 +128,7 @@ func (p *process) onEvent(instance int, e runner.Event) {
 	case runner.Ready:
 		p.readyOnce.Do(func() { close(p.ready) })
 	case runner.Starting, runner.StartFailed:
-		if p.target.Kind == target.Go && len(e.Command) > 0 {
+		if p.target.Kind == target.Go && len(e.Command) > 0 && e.Command[0] == p.target.Output {
 			// The built binary's cache path says nothing to the user; the package does.
 			e.Command = append([]string{p.name}, e.Command[1:]...)
 		}
