@@ -403,12 +403,16 @@ func TestGoModeDebug(t *testing.T) {
 			t.Fatalf("dlv's answer: %q, %v", line, err)
 		}
 	}
-	rep.next(t, "start")
+	first := rep.next(t, "start")
 	attach()
 	// dlv kills the program it runs rather than passing SIGTERM on: no "stop" report.
 	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(goProgram, "VERSION", "v2", 1))
 	if second := rep.next(t, "start"); !strings.HasSuffix(second, " v2") {
 		t.Fatalf("after the edit: %q", second)
+	}
+	// The new generation starts once the old dlv is gone, and dlv ends after its program.
+	if err := syscall.Kill(atoi(t, pidOf(first)), 0); err == nil {
+		t.Fatalf("the first program (pid %s) still runs after the restart", pidOf(first))
 	}
 	attach()
 	d.cmd.Process.Signal(syscall.SIGINT)

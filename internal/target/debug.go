@@ -57,7 +57,11 @@ func findDlv() (string, error) {
 		return p, nil
 	}
 	dirs := []string{os.Getenv("GOBIN")}
-	for _, gp := range filepath.SplitList(build.Default.GOPATH) {
+	gopath := os.Getenv("GOPATH")
+	if gopath == "" {
+		gopath = build.Default.GOPATH // $HOME/go
+	}
+	for _, gp := range filepath.SplitList(gopath) {
 		dirs = append(dirs, filepath.Join(gp, "bin"))
 	}
 	for _, d := range dirs {
