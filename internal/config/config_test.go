@@ -219,3 +219,17 @@ func TestOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadGoModeKeys: debug and no_templates (#15).
+func TestLoadGoModeKeys(t *testing.T) {
+	cfg, _, err := load(t, "run = \".\"\ndebug = true\nno_templates = true\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cfg.Processes[0]; !p.Debug || !p.NoTemplates {
+		t.Errorf("process = %+v", p)
+	}
+	if _, _, err := load(t, "debug = \"yes\"\n"); err == nil {
+		t.Error("debug = \"yes\" accepted")
+	}
+}
