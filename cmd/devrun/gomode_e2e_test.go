@@ -344,27 +344,31 @@ func TestGoModeTemplate(t *testing.T) {
 	d.wait(t)
 }
 
-// TestGoModeCommentNoRestart: rewording a comment (no line added or removed) rebuilds but
-// does not restart: the binary is the same but for its build ID.
+// TestGoModeCommentNoRestart: rewording a comment (no line added or removed), or editing a
+// file under a build tag that is off, rebuilds but does not restart: the binary is the same but
+// for its build ID.
 func TestGoModeCommentNoRestart(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"go.mod":     "module example.com/app\n\ngo 1.21\n",
 		"main.go":    reportProgram(`"example.com/app/lib"`, "lib.Version"),
 		"lib/lib.go": libSource("v1"),
+		"lib/off.go": "//go:build never\n\npackage lib\n",
 	})
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, ".")
 	first := expectStart(t, rep, "v1")
 	writeFile(t, filepath.Join(dir, "lib/lib.go"), strings.Replace(libSource("v1"), "what the program reports", "the text it reports", 1))
 	d.stderr.waitFor(t, "no change in the binary; still running")
+	writeFile(t, filepath.Join(dir, "lib/off.go"), "//go:build never\n\npackage lib\n\nconst Off = 1\n")
+	waitCount(t, d.stderr, "[devrun] no change in the binary; still running", 2)
 	writeFile(t, filepath.Join(dir, "lib/lib.go"), libSource("v2"))
 	rep.next(t, "stop "+pidOf(first))
 	expectStart(t, rep, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
-	if n := strings.Count(d.stderr.String(), "build ok"); n != 3 {
-		t.Fatalf("%d builds, want 3:\n%s", n, d.stderr.String())
+	if n := strings.Count(d.stderr.String(), "build ok"); n != 4 {
+		t.Fatalf("%d builds, want 4:\n%s", n, d.stderr.String())
 	}
 }
 
