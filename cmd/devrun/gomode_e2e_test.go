@@ -430,3 +430,28 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// TestGoModeReplaceAddedWhileRunning: a replace directive added while devrun runs brings its
+// folder into the watch set at the next build.
+func TestGoModeReplaceAddedWhileRunning(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"app/go.mod":  "module example.com/app\n\ngo 1.21\n",
+		"app/main.go": reportProgram("", `"v0"`),
+		"lib/go.mod":  "module example.com/lib\n\ngo 1.21\n",
+		"lib/lib.go":  libSource("v1"),
+	})
+	rep := newReporter(t)
+	d := startDevrun(t, filepath.Join(root, "app"), rep, ".")
+	first := expectStart(t, rep, "v0")
+	writeFile(t, filepath.Join(root, "app/go.mod"), "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n")
+	writeFile(t, filepath.Join(root, "app/main.go"), reportProgram(`"example.com/lib"`, "lib.Version"))
+	rep.next(t, "stop "+pidOf(first))
+	second := expectStart(t, rep, "v1")
+	d.stderr.waitFor(t, "now watching "+filepath.Join(root, "lib")+" too")
+	writeFile(t, filepath.Join(root, "lib/lib.go"), libSource("v2"))
+	rep.next(t, "stop "+pidOf(second))
+	expectStart(t, rep, "v2")
+	d.cmd.Process.Signal(syscall.SIGINT)
+	d.wait(t)
+}

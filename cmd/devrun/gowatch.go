@@ -6,6 +6,7 @@ import (
 
 	"github.com/devrun-dev/devrun/internal/target"
 	"github.com/devrun-dev/devrun/runner"
+	"github.com/devrun-dev/devrun/watcher"
 )
 
 // goWatchState keeps a Go process's watch set up to date: after each build, go list says what
@@ -15,10 +16,14 @@ type goWatchState struct {
 	set *target.GoWatch
 
 	mu      sync.Mutex
-	built   bool            // a build succeeded and its set is not read yet
-	failed  bool            // a build failed and its set is not read yet
-	running bool            // a refresh runs; another is due when it ends if built/failed
-	warned  map[string]bool // folders outside the watched roots, said once
+	built   bool // a build succeeded and its set is not read yet
+	failed  bool // a build failed and its set is not read yet
+	running bool // a refresh runs; another is due when it ends if built/failed
+
+	wmu    sync.Mutex         // guards what follows: watchMore may take a while
+	roots  []string           // the folders added since start
+	extra  []*watcher.Watcher // watchers of those added folders
+	closed bool
 }
 
 // filter keeps the paths that matter; the others are said at -v only. onlyInputs: every path
@@ -76,7 +81,7 @@ func (g *goWatchState) refresh(p *process) {
 		g.built, g.failed = false, false
 		g.mu.Unlock()
 
-		st, err := g.set.Refresh(context.Background(), p.env, built, p.watchOpts.Roots)
+		st, err := g.set.Refresh(context.Background(), p.env, built, g.watchedRoots(p))
 		if err != nil {
 			p.con.printf(levelWarn, p.about, "cannot read the build's files (%v); watching as before", err)
 			continue
@@ -85,16 +90,54 @@ func (g *goWatchState) refresh(p *process) {
 			p.con.printf(levelDetail, p.about, "watching %d files of %d local packages (go list took %s)", st.Files, st.Packages, st.Took.Round(1e6))
 		}
 		for _, d := range st.Outside {
-			g.mu.Lock()
-			if g.warned == nil {
-				g.warned = map[string]bool{}
-			}
-			say := !g.warned[d]
-			g.warned[d] = true
-			g.mu.Unlock()
-			if say {
-				p.con.printf(levelWarn, p.about, "%s is part of the build but outside the watched folders: restart devrun (or add -w) to watch it", d)
-			}
+			g.watchMore(p, d)
 		}
+	}
+}
+
+// watchMore watches a folder that became part of the build since start (a replace directive
+// or a go.work member added while devrun runs).
+func (g *goWatchState) watchMore(p *process, dir string) {
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
+	if g.closed {
+		return
+	}
+	opts := p.watchOpts
+	opts.Roots = []string{dir}
+	w, err := watcher.New(opts)
+	if err != nil {
+		p.con.printf(levelWarn, p.about, "%s is part of the build but cannot be watched: %v", relPath(dir, p.cwd), err)
+		return
+	}
+	g.roots = append(g.roots, dir)
+	g.extra = append(g.extra, w)
+	p.con.printf(levelInfo, p.about, "now watching %s too: the build uses it", relPath(dir, p.cwd))
+	go func() {
+		for b := range w.Batches() {
+			p.changed(b)
+		}
+	}()
+}
+
+// watchedRoots are the folders watched so far.
+func (g *goWatchState) watchedRoots(p *process) []string {
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
+	return append(append([]string(nil), p.watchOpts.Roots...), g.roots...)
+}
+
+// close stops the watchers watchMore started.
+func (g *goWatchState) close() {
+	if g == nil {
+		return
+	}
+	g.wmu.Lock()
+	g.closed = true
+	extra := g.extra
+	g.extra = nil
+	g.wmu.Unlock()
+	for _, w := range extra {
+		w.Close()
 	}
 }

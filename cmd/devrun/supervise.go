@@ -180,6 +180,7 @@ func (ss *session) cleanup() {
 		if p.watcher != nil {
 			p.watcher.Close()
 		}
+		p.goWatch.close()
 		if p.target != nil && p.target.Cleanup != nil {
 			p.target.Cleanup()
 		}

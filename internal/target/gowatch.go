@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ type GoWatch struct {
 // goSet is one go list's answer.
 type goSet struct {
 	files    map[string]bool // every input file, module files included
-	pkgDirs  map[string]bool // a new source file in one of these counts too
+	pkgDirs  map[string]string // a new source file in one of these counts too; the folder of its module
 	tmplDirs []string        // folders of the main module's packages
 	embeds   []embedRule
 	packages int
@@ -85,7 +86,7 @@ type WatchStats struct {
 	Packages int           // local packages whose files are watched
 	Files    int           // files watched
 	Took     time.Duration // go list's time
-	Outside  []string      // local module folders of the build outside the watched roots
+	Outside  []string      // folders of local modules of the build outside the watched roots
 }
 
 // Refresh asks the go command for the build's inputs, with the build's flags and environment
@@ -117,11 +118,12 @@ func (w *GoWatch) Refresh(ctx context.Context, env []string, built bool, roots [
 	w.set = set
 	w.mu.Unlock()
 	st := WatchStats{Packages: set.packages, Files: len(set.files), Took: time.Since(start)}
-	for d := range set.pkgDirs {
-		if !withinAny(d, roots) {
-			st.Outside = append(st.Outside, d)
+	for d, mod := range set.pkgDirs {
+		if !withinAny(d, roots) && !slices.Contains(st.Outside, mod) {
+			st.Outside = append(st.Outside, mod)
 		}
 	}
+	slices.Sort(st.Outside)
 	return st, nil
 }
 
@@ -132,7 +134,7 @@ func (w *GoWatch) current() *goSet {
 }
 
 func parseList(out []byte, modRoot string, templates bool, gowork string) (*goSet, error) {
-	set := &goSet{files: map[string]bool{}, pkgDirs: map[string]bool{}}
+	set := &goSet{files: map[string]bool{}, pkgDirs: map[string]string{}}
 	mods := map[string]bool{}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
@@ -146,7 +148,10 @@ func parseList(out []byte, modRoot string, templates bool, gowork string) (*goSe
 			continue
 		}
 		set.packages++
-		set.pkgDirs[p.Dir] = true
+		set.pkgDirs[p.Dir] = p.Dir
+		if p.Module != nil && p.Module.Dir != "" {
+			set.pkgDirs[p.Dir] = p.Module.Dir
+		}
 		for _, list := range [][]string{p.GoFiles, p.CgoFiles, p.IgnoredGoFiles, p.CFiles, p.CXXFiles, p.HFiles,
 			p.FFiles, p.MFiles, p.SFiles, p.SwigFiles, p.SwigCXXFiles, p.SysoFiles, p.EmbedFiles} {
 			for _, f := range list {
@@ -207,10 +212,10 @@ func (w *GoWatch) Classify(path string) Change {
 	}
 	ext := filepath.Ext(path)
 	dir := filepath.Dir(path)
-	if set.pkgDirs[dir] && sourceExts[ext] && !strings.HasSuffix(path, "_test.go") {
+	if set.pkgDirs[dir] != "" && sourceExts[ext] && !strings.HasSuffix(path, "_test.go") {
 		return Input // a new file of a package
 	}
-	if set.pkgDirs[path] {
+	if set.pkgDirs[path] != "" {
 		return Input // a package's folder went away
 	}
 	for _, e := range set.embeds {
