@@ -13,7 +13,9 @@ import (
 // the build compiled (target.GoWatch), and only changes of those files restart. The refresh
 // runs once the new program has started (or was kept), off the path from save to serving.
 type goWatchState struct {
-	set *target.GoWatch
+	set    *target.GoWatch
+	ctx    context.Context // cancelled by close: no go list outlives devrun
+	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	built   bool // a build succeeded and its set is not read yet
@@ -24,6 +26,11 @@ type goWatchState struct {
 	roots  []string           // the folders added since start
 	extra  []*watcher.Watcher // watchers of those added folders
 	closed bool
+}
+
+func newGoWatchState(set *target.GoWatch) *goWatchState {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &goWatchState{set: set, ctx: ctx, cancel: cancel}
 }
 
 // filter keeps the paths that matter; the others are said at -v only. onlyInputs: every path
@@ -81,7 +88,10 @@ func (g *goWatchState) refresh(p *process) {
 		g.built, g.failed = false, false
 		g.mu.Unlock()
 
-		st, err := g.set.Refresh(context.Background(), p.env, built, g.watchedRoots(p))
+		st, err := g.set.Refresh(g.ctx, p.env, built, g.watchedRoots(p))
+		if g.ctx.Err() != nil {
+			return
+		}
 		if err != nil {
 			p.con.printf(levelWarn, p.about, "cannot read the build's files (%v); watching as before", err)
 			continue
@@ -132,6 +142,7 @@ func (g *goWatchState) close() {
 	if g == nil {
 		return
 	}
+	g.cancel()
 	g.wmu.Lock()
 	g.closed = true
 	extra := g.extra

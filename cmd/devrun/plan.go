@@ -320,7 +320,7 @@ func (ss *session) newProcess(st settings, about, cwd string, stdin io.Reader, s
 	p.watchOpts = watchOptions(st, t, ss.con)
 	if t.GoWatch != nil && st.Watch == nil && st.Ext == nil {
 		// The build's inputs decide (goWatch.go); the watcher reports every file under the roots.
-		p.goWatch, p.env = &goWatchState{set: t.GoWatch}, env
+		p.goWatch, p.env = newGoWatchState(t.GoWatch), env
 		p.watchOpts.Exts = nil
 	}
 	p.watcher, err = watcher.New(p.watchOpts)

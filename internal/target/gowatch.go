@@ -54,9 +54,9 @@ type GoWatch struct {
 
 // goSet is one go list's answer.
 type goSet struct {
-	files    map[string]bool // every input file, module files included
+	files    map[string]bool   // every input file, module files included
 	pkgDirs  map[string]string // a new source file in one of these counts too; the folder of its module
-	tmplDirs []string        // folders of the main module's packages
+	tmplDirs []string          // folders of the main module's packages
 	embeds   []embedRule
 	packages int
 }
