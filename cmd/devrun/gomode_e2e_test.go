@@ -455,3 +455,26 @@ func TestGoModeReplaceAddedWhileRunning(t *testing.T) {
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 }
+
+// TestGoModeFirstBuildFailsWatchesTheModule: until a build succeeds, every package of the module
+// counts; after one, only what the build compiled.
+func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"go.mod":           "module example.com/app\n\ngo 1.21\n",
+		"main.go":          "package main\n\nfunc main() {\n", // a syntax error
+		"unused/unused.go": "package unused\n",
+	})
+	rep := newReporter(t)
+	d := startDevrun(t, dir, rep, "-v", ".")
+	d.stderr.waitFor(t, "build failed in")
+	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 1\n")
+	d.stderr.waitFor(t, "restarting: unused/unused.go changed")
+	writeFile(t, filepath.Join(dir, "main.go"), reportProgram("", `"fixed"`))
+	expectStart(t, rep, "fixed")
+	d.stderr.waitFor(t, "watching ")
+	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 2\n")
+	d.stderr.waitFor(t, "not part of the build: unused/unused.go")
+	d.cmd.Process.Signal(syscall.SIGINT)
+	d.wait(t)
+}
