@@ -13,8 +13,8 @@ import (
 // the rest of the file only changes when the compiled program does: equal sums mean there is
 // nothing new to run. Whatever cannot be parsed is hashed whole, which at worst restarts.
 //
-// maphash rather than a cryptographic hash: this runs between the build and the start, and a
-// binary is megabytes; the sums are only compared within one devrun.
+// maphash rather than a cryptographic hash: this may run between the build and the start, and
+// a binary is megabytes; the sums are only compared within one devrun.
 func binarySum(path string) (uint64, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -27,8 +27,9 @@ func binarySum(path string) (uint64, error) {
 var sumSeed = maphash.MakeSeed()
 
 // maskBuildID zeroes, in place, the parts of an executable that derive from its build ID: on
-// ELF the Go and GNU build-id notes, on Mach-O the Go build ID string at the start of the text
-// and the LC_UUID the linker computes from it.
+// ELF the Go and GNU build-id notes; on Mach-O the Go build ID string at the start of the text,
+// the LC_UUID the linker computes from it, and the ad-hoc code signature (arm64), whose page
+// hashes cover the rest of the file anyway.
 func maskBuildID(data []byte) {
 	if f, err := elf.NewFile(bytes.NewReader(data)); err == nil {
 		for _, s := range f.Sections {
@@ -42,13 +43,16 @@ func maskBuildID(data []byte) {
 	if err != nil {
 		return
 	}
-	const lcUUID = 0x1b
+	const lcUUID, lcCodeSignature = 0x1b, 0x1d
 	for _, l := range f.Loads {
 		raw := l.Raw()
-		if len(raw) >= 24 && f.ByteOrder.Uint32(raw) == lcUUID {
+		switch {
+		case len(raw) >= 24 && f.ByteOrder.Uint32(raw) == lcUUID:
 			if i := bytes.Index(data, raw); i >= 0 {
 				clear(data[i+8 : i+24])
 			}
+		case len(raw) >= 16 && f.ByteOrder.Uint32(raw) == lcCodeSignature:
+			zeroRange(data, uint64(f.ByteOrder.Uint32(raw[8:])), uint64(f.ByteOrder.Uint32(raw[12:])))
 		}
 	}
 	marker := []byte("\xff Go build ID: \"")

@@ -47,20 +47,32 @@ func goModule(t *testing.T) (dir string, write func(comment, code string)) {
 	return dir, write
 }
 
-func goBuild(t *testing.T, dir, out string) {
+func goBuild(t *testing.T, dir, out string, env ...string) {
 	t.Helper()
 	cmd := exec.Command("go", "build", "-o", out, ".")
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
 }
 
 func TestBinarySumIgnoresTheBuildID(t *testing.T) {
+	t.Run("host", func(t *testing.T) { testBinarySum(t) })
+	// Mach-O, with the code signature the linker adds on arm64.
+	t.Run("darwin-arm64", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("cross-compiles the standard library once")
+		}
+		testBinarySum(t, "GOOS=darwin", "GOARCH=arm64", "CGO_ENABLED=0")
+	})
+}
+
+func testBinarySum(t *testing.T, env ...string) {
 	dir, write := goModule(t)
 	bin := filepath.Join(t.TempDir(), "bin")
 	sum := func() uint64 {
-		goBuild(t, dir, bin)
+		goBuild(t, dir, bin, env...)
 		s, err := binarySum(bin)
 		if err != nil {
 			t.Fatal(err)
