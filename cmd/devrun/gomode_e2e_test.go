@@ -72,11 +72,7 @@ func TestGoModeBuildBreakFix(t *testing.T) {
 
 	writeFile(t, filepath.Join(dir, "main_test.go"), "package main\n\n// edited\n")
 	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(goProgram, "VERSION", "v2", 1))
-	rep.next(t, "stop "+pidOf(first))
-	second := rep.next(t, "start")
-	if !strings.HasSuffix(second, " v2") {
-		t.Fatalf("after the fix: %q", second)
-	}
+	restarted(t, rep, first, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 	if strings.Count(d.stderr.String(), "build ok") != 2 {
@@ -113,10 +109,7 @@ func TestGoModeChangeCancelsBuild(t *testing.T) {
 	d.stderr.waitFor(t, "build cancelled")
 	waitCount(t, d.stderr, "build-step-waiting", 3)
 	release()
-	rep.next(t, "stop "+pidOf(first))
-	if got := rep.next(t, "start"); !strings.HasSuffix(got, " v3") {
-		t.Fatalf("after the cancelled build: %q, want v3", got)
-	}
+	restarted(t, rep, first, "v3")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 	if n := strings.Count(d.stderr.String(), "build ok"); n != 2 {
@@ -202,6 +195,25 @@ func writeTree(t *testing.T, root string, files map[string]string) {
 	}
 }
 
+// restarted waits for the old program's stop report and the new one's start report, in either
+// order (they come over two connections), and checks what the new one reported.
+func restarted(t *testing.T, rep *reporter, old, want string) string {
+	t.Helper()
+	var start string
+	for stopped := false; !stopped || start == ""; {
+		switch l := rep.next(t, ""); {
+		case l == "stop "+pidOf(old):
+			stopped = true
+		case strings.HasPrefix(l, "start ") && start == "":
+			if !strings.HasSuffix(l, " "+want) {
+				t.Fatalf("the program reported %q, want %q", l, want)
+			}
+			start = l
+		}
+	}
+	return start
+}
+
 // expectStart waits for the next start report and checks what the program reported.
 func expectStart(t *testing.T, rep *reporter, want string) string {
 	t.Helper()
@@ -229,8 +241,7 @@ func TestGoModeWorkspace(t *testing.T) {
 			d := startDevrun(t, filepath.Join(ws, c.dir), rep, c.target)
 			first := expectStart(t, rep, "v1")
 			writeFile(t, filepath.Join(ws, "lib/lib.go"), libSource("v2"))
-			rep.next(t, "stop "+pidOf(first))
-			expectStart(t, rep, "v2")
+			restarted(t, rep, first, "v2")
 			d.cmd.Process.Signal(syscall.SIGINT)
 			d.wait(t)
 		})
@@ -250,8 +261,7 @@ func TestGoModeReplace(t *testing.T) {
 	d := startDevrun(t, filepath.Join(root, "app"), rep, ".")
 	first := expectStart(t, rep, "v1")
 	writeFile(t, filepath.Join(root, "lib/lib.go"), libSource("v2"))
-	rep.next(t, "stop "+pidOf(first))
-	expectStart(t, rep, "v2")
+	restarted(t, rep, first, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 }
@@ -272,11 +282,9 @@ func TestGoModeCgo(t *testing.T) {
 	d := startDevrun(t, dir, rep, ".")
 	first := expectStart(t, rep, "10")
 	writeFile(t, filepath.Join(dir, "val.h"), "#define BASE 2\nint val(void);\n")
-	rep.next(t, "stop "+pidOf(first))
-	second := expectStart(t, rep, "20")
+	second := restarted(t, rep, first, "20")
 	writeFile(t, filepath.Join(dir, "val.c"), "#include \"val.h\"\nint val(void) { return BASE * 100; }\n")
-	rep.next(t, "stop "+pidOf(second))
-	expectStart(t, rep, "200")
+	restarted(t, rep, second, "200")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 }
@@ -307,8 +315,7 @@ func TestGoModeNestedModuleAndUnimportedPackage(t *testing.T) {
 	d.stderr.waitFor(t, "not part of the build: grpc/example1/page.html")
 
 	writeFile(t, filepath.Join(dir, "lib/lib.go"), libSource("v2"))
-	rep.next(t, "stop "+pidOf(first))
-	expectStart(t, rep, "v2")
+	restarted(t, rep, first, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 	if n := strings.Count(d.stderr.String(), "build ok"); n != 2 {
@@ -329,8 +336,7 @@ func TestGoModeTemplate(t *testing.T) {
 	d := startDevrun(t, dir, rep, ".")
 	first := expectStart(t, rep, "<h1>one</h1>")
 	writeFile(t, filepath.Join(dir, "templates/page.html"), "<h1>two</h1>\n")
-	rep.next(t, "stop "+pidOf(first))
-	expectStart(t, rep, "<h1>two</h1>")
+	restarted(t, rep, first, "<h1>two</h1>")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 
@@ -363,8 +369,7 @@ func TestGoModeCommentNoRestart(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "lib/off.go"), "//go:build never\n\npackage lib\n\nconst Off = 1\n")
 	waitCount(t, d.stderr, "[devrun] no change in the binary; still running", 2)
 	writeFile(t, filepath.Join(dir, "lib/lib.go"), libSource("v2"))
-	rep.next(t, "stop "+pidOf(first))
-	expectStart(t, rep, "v2")
+	restarted(t, rep, first, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 	if n := strings.Count(d.stderr.String(), "build ok"); n != 4 {
@@ -446,12 +451,10 @@ func TestGoModeReplaceAddedWhileRunning(t *testing.T) {
 	first := expectStart(t, rep, "v0")
 	writeFile(t, filepath.Join(root, "app/go.mod"), "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n")
 	writeFile(t, filepath.Join(root, "app/main.go"), reportProgram(`"example.com/lib"`, "lib.Version"))
-	rep.next(t, "stop "+pidOf(first))
-	second := expectStart(t, rep, "v1")
+	second := restarted(t, rep, first, "v1")
 	d.stderr.waitFor(t, "now watching "+filepath.Join(root, "lib")+" too")
 	writeFile(t, filepath.Join(root, "lib/lib.go"), libSource("v2"))
-	rep.next(t, "stop "+pidOf(second))
-	expectStart(t, rep, "v2")
+	restarted(t, rep, second, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 }
