@@ -6,6 +6,7 @@
 // "main.go saved" to "the new binary answers HTTP" side by side, save after save in turn:
 //
 //   - plain: go build -o BIN . (go's defaults), SIGTERM the old server, wait, start the new one;
+//   - the same with devrun's -ldflags=-w, which tells the linker's share from devrun's own;
 //   - devrun: devrun . with its defaults, which rebuilt it on its own.
 //
 // Then it rewords a comment (no line added or removed) a few times and counts devrun's
@@ -132,6 +133,16 @@ func run(saves int) error {
 		return err
 	}
 	defer plain.stop()
+	// The same with devrun's link flag, to tell the linker's share from devrun's own.
+	plainWApp, err := copyApp(work, "plain-w", repo, src)
+	if err != nil {
+		return err
+	}
+	plainW, err := startPlain(plainWApp, "-ldflags=-w")
+	if err != nil {
+		return err
+	}
+	defer plainW.stop()
 
 	port, err := freePort()
 	if err != nil {
@@ -157,15 +168,8 @@ func run(saves int) error {
 	}
 
 	buildOK := regexp.MustCompile(`build ok in (\S+)`)
-	var totals, builds, plainTotals, plainBuilds []time.Duration
-	for i := 0; i < saves; i++ {
-		// The same change to both, in turn, so both see the same machine.
-		pt, pb, err := plain.save(src, fmt.Sprintf("Plain number %d", i))
-		if err != nil {
-			return err
-		}
-		plainTotals, plainBuilds = append(plainTotals, pt), append(plainBuilds, pb)
-
+	var totals, builds, plainTotals, plainBuilds, wTotals, wBuilds []time.Duration
+	devrunSave := func(i int) error {
 		greeting := fmt.Sprintf("Hello number %d", i)
 		from := log.len()
 		start := time.Now()
@@ -182,12 +186,34 @@ func run(saves int) error {
 		totals = append(totals, total.Sub(start))
 		builds = append(builds, b)
 		// Let the watch set's go list finish: it is not part of what is measured.
-		log.waitMatch(from, regexp.MustCompile(`watching \d+ files`), 10*time.Second)
-		time.Sleep(200 * time.Millisecond)
+		_, _, err = log.waitMatch(from, regexp.MustCompile(`watching \d+ files`), 10*time.Second)
+		return err
+	}
+	plainSave := func(i int) error {
+		t, b, err := plain.save(src, fmt.Sprintf("Plain number %d", i))
+		plainTotals, plainBuilds = append(plainTotals, t), append(plainBuilds, b)
+		return err
+	}
+	plainWSave := func(i int) error {
+		t, b, err := plainW.save(src, fmt.Sprintf("Plain-w number %d", i))
+		wTotals, wBuilds = append(wTotals, t), append(wBuilds, b)
+		return err
+	}
+	sides := []func(int) error{plainSave, plainWSave, devrunSave}
+	for i := 0; i < saves; i++ {
+		// The same change to each side in turn, starting with another side each time, so that
+		// all see the same machine and none always comes first.
+		for k := range sides {
+			if err := sides[(i+k)%len(sides)](i); err != nil {
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 	dm, pm := median(totals), median(plainTotals)
 	fmt.Printf("examples/hello, %d saves each, in turn: save -> new binary answers HTTP\n", saves)
 	fmt.Printf("  plain go build + restart: median %v (go build %v)\n", pm.Round(time.Millisecond), median(plainBuilds).Round(time.Millisecond))
+	fmt.Printf("  plain go build -ldflags=-w + restart: median %v (go build %v)\n", median(wTotals).Round(time.Millisecond), median(wBuilds).Round(time.Millisecond))
 	fmt.Printf("  devrun, defaults:         median %v (go build -ldflags=-w %v; the rest: debounce, compare, stop, start, listen %v)\n",
 		dm.Round(time.Millisecond), median(builds).Round(time.Millisecond), medianDiff(totals, builds).Round(time.Millisecond))
 	fmt.Printf("  devrun / plain: %.2fx\n", float64(dm)/float64(pm))
@@ -256,15 +282,16 @@ func copyApp(work, name, repo string, src []byte) (string, error) {
 // the new one, as a script or a careful human would.
 type plainRun struct {
 	app, bin, addr string
+	flags          []string
 	cmd            *exec.Cmd
 }
 
-func startPlain(app string) (*plainRun, error) {
+func startPlain(app string, flags ...string) (*plainRun, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	p := &plainRun{app: app, bin: filepath.Join(app, "server"), addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	p := &plainRun{app: app, bin: filepath.Join(app, "server"), addr: fmt.Sprintf("127.0.0.1:%d", port), flags: flags}
 	if err := p.build(); err != nil {
 		return nil, err
 	}
@@ -276,7 +303,7 @@ func startPlain(app string) (*plainRun, error) {
 }
 
 func (p *plainRun) build() error {
-	cmd := exec.Command("go", "build", "-o", p.bin, ".")
+	cmd := exec.Command("go", append(append([]string{"build", "-o", p.bin}, p.flags...), ".")...)
 	cmd.Dir = p.app
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("plain go build: %v\n%s", err, out)
