@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"os"
 	"syscall"
 	"time"
 )
@@ -16,6 +17,7 @@ type buildRun struct {
 // startBuild runs the build step. Its output goes where the child's stderr goes; the old
 // child keeps running meanwhile.
 func (s *supervisor) startBuild() {
+	s.binary.wait()
 	s.startPending = false // whatever was about to start is older than this build
 	cfg := s.cfg
 	s.emit(Event{Kind: BuildStart, Command: cfg.Build})
@@ -79,6 +81,11 @@ func (s *supervisor) buildGone(b *buildRun) {
 		}
 	case b.status.success():
 		s.emit(Event{Kind: BuildOK, Duration: took})
+		if s.sameBinary() {
+			s.changed = nil // the running program is the one these changes build
+			s.emit(Event{Kind: Unchanged, PID: s.cur.pid, Reason: "no change in the binary; still running"})
+			return
+		}
 		s.swap()
 	default:
 		s.buildFailed(took, nil)
@@ -91,4 +98,57 @@ func (s *supervisor) buildFailed(took time.Duration, err error) {
 		reason = "still running the previous build"
 	}
 	s.emit(Event{Kind: BuildFailed, Duration: took, Err: err, Reason: reason})
+}
+
+// binaryState remembers what the running program's binary was, for Config.BuildOutput.
+type binaryState struct {
+	size  int64
+	sum   uint64
+	known bool          // size and sum describe the last binary built
+	force bool          // a restart that must happen whatever the build produces is pending
+	done  chan struct{} // closed when a background sum is in; nil when none is running
+}
+
+// sameBinary says whether the program just built is the one running, which then need not
+// restart. It records the new program's size and sum, since that is what runs next otherwise.
+// A binary of another size is new for sure: its sum is then taken in the background while the
+// old program stops and the new one starts, off the path from save to serving.
+func (s *supervisor) sameBinary() bool {
+	b := &s.binary
+	force := b.force
+	b.force = false
+	if s.cfg.BuildOutput == "" {
+		return false
+	}
+	b.wait()
+	fi, err := os.Stat(s.cfg.BuildOutput)
+	if err != nil {
+		b.known = false
+		return false
+	}
+	compare := b.known && fi.Size() == b.size && !force && s.cur != nil && s.next == nil && !s.startPending
+	b.size, b.known = fi.Size(), false
+	if !compare {
+		done := make(chan struct{})
+		b.done = done
+		go func(path string) {
+			defer close(done)
+			sum, err := binarySum(path)
+			b.sum, b.known = sum, err == nil
+		}(s.cfg.BuildOutput)
+		return false
+	}
+	old := b.sum
+	b.sum, err = binarySum(s.cfg.BuildOutput)
+	b.known = err == nil
+	return b.known && b.sum == old
+}
+
+// wait lets a background sum finish. The next build must not start before: it rewrites the
+// file being read.
+func (b *binaryState) wait() {
+	if b.done != nil {
+		<-b.done
+		b.done = nil
+	}
 }

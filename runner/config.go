@@ -24,10 +24,13 @@ type Config struct {
 	// BuildDir is where Build runs ("" = Dir): Go builds run in the module root while the
 	// program runs where devrun was started, as with go run.
 	BuildDir string
-	Signal   syscall.Signal
-	Grace    time.Duration // after Signal, wait this long (default 5s) then SIGKILL the group
-	Restart  Policy
-	Node     bool // also NODE_CHANNEL_FD and NODE_CHANNEL_SERIALIZATION_MODE=json
+	// BuildOutput is the program Build writes (Go mode). After a build started by Changed,
+	// a program identical to the running one but for its build ID is not restarted.
+	BuildOutput string
+	Signal      syscall.Signal
+	Grace       time.Duration // after Signal, wait this long (default 5s) then SIGKILL the group
+	Restart     Policy
+	Node        bool // also NODE_CHANNEL_FD and NODE_CHANNEL_SERIALIZATION_MODE=json
 
 	// Listeners are held listen sockets passed to every generation as fds 3.. in the systemd
 	// form (LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID). The runner does not close them.

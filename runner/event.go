@@ -37,6 +37,7 @@ const (
 	ChildEvent   // the child sent a value that is not JSON-RPC (Value)
 	ChannelError // the child channel had a problem (Reason); it keeps working
 	Warning      // something degraded but supervision goes on (Reason, Err)
+	Unchanged    // after RestartFor with onlyInputs, the rebuilt program equals the running one (PID): no restart (Reason)
 )
 
 var kindNames = [...]string{
@@ -44,7 +45,7 @@ var kindNames = [...]string{
 	BuildCancelled: "build-cancelled", Starting: "starting", Started: "started", StartFailed: "start-failed",
 	Ready: "ready", NotReady: "not-ready", Hello: "hello", Stopping: "stopping", GraceOver: "grace-over",
 	Exited: "exited", Backoff: "backoff", GaveUp: "gave-up", Waiting: "waiting", ChildEvent: "child-event",
-	ChannelError: "channel-error", Warning: "warning",
+	ChannelError: "channel-error", Warning: "warning", Unchanged: "unchanged",
 }
 
 // String is a short stable name ("build-ok"), for logs and JSON.
@@ -98,7 +99,7 @@ func (e Event) String() string {
 		return fmt.Sprintf("cannot start %s: %v; waiting for a change", shellJoin(e.Command), e.Err)
 	case Ready:
 		return withReason(fmt.Sprintf("ready (pid %d)", e.PID), e.Reason, " via ")
-	case NotReady:
+	case NotReady, Unchanged:
 		return e.Reason
 	case Hello:
 		s := "methods: none"

@@ -54,9 +54,12 @@ func (r *Runner) Run(ctx context.Context) error {
 func (r *Runner) Restart(reason string) { r.post(msgRestart{reason: reason}) }
 
 // RestartFor is Restart because files changed: the next generation finds their paths in
-// DEVRUN_CHANGED (childrpc.EnvChanged), one a line.
-func (r *Runner) RestartFor(reason string, changed []string) {
-	r.post(msgRestart{reason: reason, changed: changed})
+// DEVRUN_CHANGED (childrpc.EnvChanged), one a line. onlyInputs says that every path is compiled
+// into the program: then, when Config.BuildOutput is set and the rebuilt program is identical
+// to the running one, the runner says so (Unchanged) and keeps it running. A Restart or a
+// restart the child asks for in the meantime still restarts.
+func (r *Runner) RestartFor(reason string, changed []string, onlyInputs bool) {
+	r.post(msgRestart{reason: reason, changed: changed, ifChanged: onlyInputs})
 }
 
 // Kill sends SIGKILL at once to every process group of the runner (children and build): a

@@ -309,7 +309,7 @@ func TestRestartForPassesTheChangedPaths(t *testing.T) {
 	if got := h.waitLine("changed "); got[2] != "false" {
 		t.Fatalf("first generation: %q", got)
 	}
-	h.r.RestartFor("test", []string{"templates/a.html", "main.go"})
+	h.r.RestartFor("test", []string{"templates/a.html", "main.go"}, false)
 	if got := h.waitLine("changed "); got[2] != "true" || got[3] != `"templates/a.html\nmain.go"` {
 		t.Fatalf("after RestartFor: %q", got)
 	}

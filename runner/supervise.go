@@ -16,6 +16,7 @@ type (
 		reason    string
 		fromChild bool
 		changed   []string // the paths behind it, for the next generation's DEVRUN_CHANGED
+		ifChanged bool     // RestartFor with onlyInputs
 	}
 	msgKill   struct{}
 	msgSignal struct{ sig syscall.Signal }
@@ -72,6 +73,7 @@ type supervisor struct {
 	backoff      *time.Timer
 	backoffSeq   int
 	shuttingDown bool
+	binary       binaryState // build.go
 
 	changed []string // paths changed since the last start (DEVRUN_CHANGED)
 
@@ -202,6 +204,7 @@ func (s *supervisor) restart(m msgRestart) {
 		s.emit(Event{Kind: Restarting, Reason: m.reason})
 	}
 	s.changed = appendNew(s.changed, m.changed)
+	s.binary.force = s.binary.force || !m.ifChanged
 	s.r.policy.reset() // what crashed before the change says nothing about what follows it
 	s.cancelBackoff()
 	if s.cfg.Build == nil {

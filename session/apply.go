@@ -18,7 +18,7 @@ import (
 type Instance interface {
 	Call(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error)
 	Signal(sig syscall.Signal)
-	RestartFor(reason string, changed []string)
+	RestartFor(reason string, changed []string, onlyInputs bool)
 }
 
 // HandlerTimeout is how long a program's handler has to take a change before devrun restarts
@@ -62,12 +62,14 @@ func Apply(ctx context.Context, plan Plan, instances []Instance, dir, reason str
 		out = append(out, o)
 	}
 	restart := len(plan.Restart) > 0
+	onlyInputs := plan.OnlyInputs // a fallback or a command's restart must restart
 	for _, a := range plan.Actions {
 		if a.Rule.Run == "" {
 			continue
 		}
 		add(runCommand(ctx, a, dir))
 		restart = restart || a.Rule.Restart
+		onlyInputs = onlyInputs && !a.Rule.Restart
 	}
 	if !restart {
 		for _, a := range plan.Actions {
@@ -76,6 +78,7 @@ func Apply(ctx context.Context, plan Plan, instances []Instance, dir, reason str
 				o := callHandler(ctx, a, instances)
 				add(o)
 				restart = restart || o.Kind == Fallback
+				onlyInputs = onlyInputs && o.Kind != Fallback
 			case a.Rule.Signal != "":
 				sig, err := config.Signal(a.Rule.Signal)
 				if err != nil {
@@ -97,7 +100,7 @@ func Apply(ctx context.Context, plan Plan, instances []Instance, dir, reason str
 		}
 		add(Outcome{Kind: Restarted, Files: all})
 		for _, in := range instances {
-			in.RestartFor(reason, all)
+			in.RestartFor(reason, all, onlyInputs)
 		}
 	}
 	return out

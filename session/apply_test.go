@@ -30,7 +30,7 @@ func (f *fakeInstance) Call(ctx context.Context, method string, params json.RawM
 	return f.answer(method, params)
 }
 func (f *fakeInstance) Signal(sig syscall.Signal) { f.signals = append(f.signals, sig) }
-func (f *fakeInstance) RestartFor(reason string, changed []string) {
+func (f *fakeInstance) RestartFor(reason string, changed []string, onlyInputs bool) {
 	f.restarts = append(f.restarts, changed)
 }
 

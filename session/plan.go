@@ -17,6 +17,9 @@ type Plan struct {
 	// Actions are the rules that take the other files, each with its files, in the order of
 	// their first file in the batch.
 	Actions []Action
+	// OnlyInputs says that every file is compiled into the program (Go mode): a rebuilt
+	// program identical to the running one need not restart.
+	OnlyInputs bool
 }
 
 // Action is one rule and the files of a batch it takes.
@@ -60,6 +63,11 @@ func PlanChanges(rules []config.Rule, dir string, files []string) Plan {
 		p.Actions[a].Files = append(p.Actions[a].Files, rel)
 	}
 	return p
+}
+
+// Takes reports whether a rule takes path (absolute, or relative to dir).
+func Takes(rules []config.Rule, dir, path string) bool {
+	return len(PlanChanges(rules, dir, []string{path}).Actions) > 0
 }
 
 func matchesAny(patterns []string, rel string) bool {

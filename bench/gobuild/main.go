@@ -2,10 +2,17 @@
 //
 //	go run ./bench/gobuild
 //
-// It copies the example into a temporary module (pointing at this repository), runs it under
-// devrun, and times "main.go saved" to "the new binary answers HTTP", beside the build time
-// devrun reports, so the difference is devrun's own overhead. Then it saves 5 times 100 ms
-// apart while builds run and counts the builds that finish after the last save.
+// It copies the example into two temporary modules (pointing at this repository) and times
+// "main.go saved" to "the new binary answers HTTP" side by side, save after save in turn:
+//
+//   - plain: go build -o BIN . (go's defaults), SIGTERM the old server, wait, start the new one;
+//   - the same with devrun's -ldflags=-w, which tells the linker's share from devrun's own;
+//   - devrun: devrun . with its defaults, which rebuilt it on its own.
+//
+// Then it rewords a comment (no line added or removed) a few times and counts devrun's
+// restarts, reports the time go list took to compute the watch set after each build (off the
+// path from save to serving), and saves 5 times 100 ms apart while builds run and counts the
+// builds that finish after the last save.
 package main
 
 import (
@@ -111,17 +118,31 @@ func run(saves int) error {
 	if out, err := exec.Command("go", "build", "-o", devrun, "./cmd/devrun").CombinedOutput(); err != nil {
 		return fmt.Errorf("building devrun: %v\n%s", err, out)
 	}
-	app := filepath.Join(work, "app")
-	os.MkdirAll(app, 0o755)
-	gomod := fmt.Sprintf("module example.com/app\n\ngo 1.25\n\nrequire github.com/devrun-dev/devrun v0.0.0\n\nreplace github.com/devrun-dev/devrun => %s\n", repo)
-	os.WriteFile(filepath.Join(app, "go.mod"), []byte(gomod), 0o644)
-	mainGo := filepath.Join(app, "main.go")
-	os.WriteFile(mainGo, src, 0o644)
-	tidy := exec.Command("go", "mod", "tidy")
-	tidy.Dir = app
-	if out, err := tidy.CombinedOutput(); err != nil {
-		return fmt.Errorf("go mod tidy: %v\n%s", err, out)
+	plainApp, err := copyApp(work, "plain", repo, src)
+	if err != nil {
+		return err
 	}
+	app, err := copyApp(work, "app", repo, src)
+	if err != nil {
+		return err
+	}
+	mainGo := filepath.Join(app, "main.go")
+
+	plain, err := startPlain(plainApp)
+	if err != nil {
+		return err
+	}
+	defer plain.stop()
+	// The same with devrun's link flag, to tell the linker's share from devrun's own.
+	plainWApp, err := copyApp(work, "plain-w", repo, src)
+	if err != nil {
+		return err
+	}
+	plainW, err := startPlain(plainWApp, "-ldflags=-w")
+	if err != nil {
+		return err
+	}
+	defer plainW.stop()
 
 	port, err := freePort()
 	if err != nil {
@@ -147,8 +168,8 @@ func run(saves int) error {
 	}
 
 	buildOK := regexp.MustCompile(`build ok in (\S+)`)
-	var totals, builds []time.Duration
-	for i := 0; i < saves; i++ {
+	var totals, builds, plainTotals, plainBuilds, wTotals, wBuilds []time.Duration
+	devrunSave := func(i int) error {
 		greeting := fmt.Sprintf("Hello number %d", i)
 		from := log.len()
 		start := time.Now()
@@ -164,20 +185,69 @@ func run(saves int) error {
 		b, _ := time.ParseDuration(buildOK.FindStringSubmatch(line)[1])
 		totals = append(totals, total.Sub(start))
 		builds = append(builds, b)
-		time.Sleep(200 * time.Millisecond)
+		// Let the watch set's go list finish: it is not part of what is measured.
+		_, _, err = log.waitMatch(from, regexp.MustCompile(`watching \d+ files`), 10*time.Second)
+		return err
 	}
-	sort.Slice(totals, func(i, j int) bool { return totals[i] < totals[j] })
-	sort.Slice(builds, func(i, j int) bool { return builds[i] < builds[j] })
-	overhead := make([]time.Duration, len(totals))
-	for i := range totals {
-		overhead[i] = totals[i] - builds[i]
+	plainSave := func(i int) error {
+		t, b, err := plain.save(src, fmt.Sprintf("Plain number %d", i))
+		plainTotals, plainBuilds = append(plainTotals, t), append(plainBuilds, b)
+		return err
 	}
-	sort.Slice(overhead, func(i, j int) bool { return overhead[i] < overhead[j] })
-	fmt.Printf("examples/hello, %d saves: save -> new binary answers HTTP, median %v; devrun's build time, median %v; the rest (debounce, stop, start, listen), median %v\n",
-		saves, totals[len(totals)/2].Round(time.Millisecond), builds[len(builds)/2].Round(time.Millisecond), overhead[len(overhead)/2].Round(time.Millisecond))
+	plainWSave := func(i int) error {
+		t, b, err := plainW.save(src, fmt.Sprintf("Plain-w number %d", i))
+		wTotals, wBuilds = append(wTotals, t), append(wBuilds, b)
+		return err
+	}
+	sides := []func(int) error{plainSave, plainWSave, devrunSave}
+	for i := 0; i < saves; i++ {
+		// The same change to each side in turn, starting with another side each time, so that
+		// all see the same machine and none always comes first.
+		for k := range sides {
+			if err := sides[(i+k)%len(sides)](i); err != nil {
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	dm, pm := median(totals), median(plainTotals)
+	fmt.Printf("examples/hello, %d saves each, in turn: save -> new binary answers HTTP\n", saves)
+	fmt.Printf("  plain go build + restart: median %v (go build %v)\n", pm.Round(time.Millisecond), median(plainBuilds).Round(time.Millisecond))
+	fmt.Printf("  plain go build -ldflags=-w + restart: median %v (go build %v)\n", median(wTotals).Round(time.Millisecond), median(wBuilds).Round(time.Millisecond))
+	fmt.Printf("  devrun, defaults:         median %v (go build -ldflags=-w %v; the rest: debounce, compare, stop, start, listen %v)\n",
+		dm.Round(time.Millisecond), median(builds).Round(time.Millisecond), medianDiff(totals, builds).Round(time.Millisecond))
+	fmt.Printf("  devrun / plain: %.2fx\n", float64(dm)/float64(pm))
+
+	// Reworded comments: devrun rebuilds, finds the same binary and keeps the program.
+	from := log.len()
+	current, _ := os.ReadFile(mainGo)
+	const rewords = 5
+	for i := 0; i < rewords; i++ {
+		reworded := strings.Replace(string(current), "// Command hello is the first program", fmt.Sprintf("// Command hello (take %d) is the first program", i), 1)
+		os.WriteFile(mainGo, []byte(reworded), 0o644)
+		if _, _, err := log.waitMatch(log.len(), regexp.MustCompile(`no change in the binary|started \(pid`), 30*time.Second); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("%d comments reworded: %d restarts, %d \"no change in the binary\"\n",
+		rewords, log.count(from, "started (pid"), log.count(from, "no change in the binary"))
+
+	listTook := regexp.MustCompile(`go list took (\S+)\)`)
+	var lists []time.Duration
+	log.mu.Lock()
+	for _, l := range log.lines {
+		if m := listTook.FindStringSubmatch(l); m != nil {
+			d, _ := time.ParseDuration(m[1])
+			lists = append(lists, d)
+		}
+	}
+	log.mu.Unlock()
+	if len(lists) > 0 {
+		fmt.Printf("watch set (go list -deps after each build, off the save -> serving path): median %v over %d builds\n", median(lists).Round(time.Millisecond), len(lists))
+	}
 
 	// 5 saves 100 ms apart while building: every build but the last is cancelled.
-	from := log.len()
+	from = log.len()
 	last := ""
 	for i := 0; i < 5; i++ {
 		last = fmt.Sprintf("Burst %d", i)
@@ -191,6 +261,99 @@ func run(saves int) error {
 	fmt.Printf("5 saves 100 ms apart: %d builds finished, %d cancelled, serving the last save's version\n",
 		log.count(from, "build ok"), log.count(from, "build cancelled"))
 	return nil
+}
+
+// copyApp writes examples/hello as the module example.com/app in work/name.
+func copyApp(work, name, repo string, src []byte) (string, error) {
+	app := filepath.Join(work, name)
+	os.MkdirAll(app, 0o755)
+	gomod := fmt.Sprintf("module example.com/app\n\ngo 1.25\n\nrequire github.com/devrun-dev/devrun v0.0.0\n\nreplace github.com/devrun-dev/devrun => %s\n", repo)
+	os.WriteFile(filepath.Join(app, "go.mod"), []byte(gomod), 0o644)
+	os.WriteFile(filepath.Join(app, "main.go"), src, 0o644)
+	tidy := exec.Command("go", "mod", "tidy")
+	tidy.Dir = app
+	if out, err := tidy.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go mod tidy: %v\n%s", err, out)
+	}
+	return app, nil
+}
+
+// plainRun is the alternative without devrun: go build, then stop the old server and start
+// the new one, as a script or a careful human would.
+type plainRun struct {
+	app, bin, addr string
+	flags          []string
+	cmd            *exec.Cmd
+}
+
+func startPlain(app string, flags ...string) (*plainRun, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	p := &plainRun{app: app, bin: filepath.Join(app, "server"), addr: fmt.Sprintf("127.0.0.1:%d", port), flags: flags}
+	if err := p.build(); err != nil {
+		return nil, err
+	}
+	if err := p.start(); err != nil {
+		return nil, err
+	}
+	_, err = waitBody(p.addr, "Hello from devrun!", 60*time.Second)
+	return p, err
+}
+
+func (p *plainRun) build() error {
+	cmd := exec.Command("go", append(append([]string{"build", "-o", p.bin}, p.flags...), ".")...)
+	cmd.Dir = p.app
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("plain go build: %v\n%s", err, out)
+	}
+	return nil
+}
+
+func (p *plainRun) start() error {
+	p.cmd = exec.Command(p.bin)
+	p.cmd.Dir = p.app
+	p.cmd.Env = append(os.Environ(), "ADDR="+p.addr)
+	return p.cmd.Start()
+}
+
+func (p *plainRun) stop() {
+	if p.cmd != nil {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		p.cmd.Wait()
+	}
+}
+
+// save writes the change, builds, restarts and waits for the new text: the whole time, and
+// go build's.
+func (p *plainRun) save(src []byte, greeting string) (total, build time.Duration, err error) {
+	start := time.Now()
+	os.WriteFile(filepath.Join(p.app, "main.go"), []byte(strings.Replace(string(src), "Hello from devrun!", greeting, 1)), 0o644)
+	if err := p.build(); err != nil {
+		return 0, 0, err
+	}
+	build = time.Since(start)
+	p.stop()
+	if err := p.start(); err != nil {
+		return 0, 0, err
+	}
+	served, err := waitBody(p.addr, greeting, 60*time.Second)
+	return served.Sub(start), build, err
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func medianDiff(a, b []time.Duration) time.Duration {
+	d := make([]time.Duration, len(a))
+	for i := range a {
+		d[i] = a[i] - b[i]
+	}
+	return median(d)
 }
 
 // waitBody polls the server until its answer contains want; it returns when it did.

@@ -148,9 +148,13 @@ func newSession(o *options, s stdio) (*session, error) {
 
 // newProcess detects the target, opens its sockets and watcher and makes its runners.
 func (ss *session) newProcess(st config.Process, clear bool, about, cwd string, stdin io.Reader, s stdio) (*process, error) {
-	t, err := target.Detect(st.Run, st.Args, target.Options{Exec: st.Exec, Build: st.Build, BuildFlags: st.BuildFlags, Dir: st.Dir})
+	t, err := target.Detect(st.Run, st.Args, target.Options{Exec: st.Exec, Build: st.Build, BuildFlags: st.BuildFlags, Dir: st.Dir,
+		Debug: st.Debug, NoTemplates: st.NoTemplates})
 	if err != nil {
 		return nil, inputError{err}
+	}
+	if t.Debug != "" {
+		ss.con.printf(levelInfo, about, "%s", t.Debug) // once: the address does not change
 	}
 	p := &process{name: st.Name, about: about, target: t, con: ss.con, cwd: cwd, clear: clear, dependsOn: st.DependsOn, rules: st.Rules(),
 		readyTimeout: st.ReadyTimeout, ready: make(chan struct{})}
@@ -189,6 +193,14 @@ func (ss *session) newProcess(st config.Process, clear bool, about, cwd string, 
 	}
 
 	p.watchOpts = watchOptions(st, t, ss.con)
+	if t.GoWatch != nil && addsOnly(st, "watch") && addsOnly(st, "ext") {
+		// The build's inputs decide (goWatch.go); the watcher reports every file under the roots,
+		// and what -w +DIR and -e +EXT add counts too.
+		p.goWatch, p.env = newGoWatchState(t.GoWatch), env
+		p.goWatch.extraExts, _ = config.SplitAdding(st.Ext)
+		p.goWatch.extraRoots, _ = config.SplitAdding(st.Watch)
+		p.watchOpts.Exts = nil
+	}
 	p.watcher, err = watcher.New(p.watchOpts)
 	if err != nil {
 		return p, watchErr(err)
@@ -199,7 +211,7 @@ func (ss *session) newProcess(st config.Process, clear bool, about, cwd string, 
 		instance := i
 		cfg := runner.Config{
 			Name: p.name, Command: t.Command, Dir: t.Dir, Env: env,
-			Build: t.Build, BuildDir: t.BuildDir, Signal: sig, Grace: st.Grace, Restart: policy, Node: t.Node,
+			Build: t.Build, BuildDir: t.BuildDir, BuildOutput: t.Output, Signal: sig, Grace: st.Grace, Restart: policy, Node: t.Node,
 			Listeners: files, ListenerNames: names, Overlap: st.Overlap, ReadyTimeout: st.ReadyTimeout,
 			Instance: instance,
 			OnEvent:  func(e runner.Event) { p.onEvent(instance, e) },
@@ -367,4 +379,21 @@ func shellQuote(argv []string) string {
 		out[i] = a
 	}
 	return strings.Join(out, " ")
+}
+
+// addsOnly reports whether the list setting key was not given, or only adds to the defaults
+// (-e +tmpl): Go mode then keeps the build's inputs as its watch set.
+func addsOnly(st config.Process, key string) bool {
+	if !st.IsSet(key) {
+		return true
+	}
+	var list []string
+	switch key {
+	case "watch":
+		list = st.Watch
+	case "ext":
+		list = st.Ext
+	}
+	items, replace := config.SplitAdding(list)
+	return !replace && len(items) > 0
 }

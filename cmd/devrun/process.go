@@ -40,6 +40,9 @@ type process struct {
 
 	nextCall atomic.Uint32 // round robin over instances for devrun.call
 
+	goWatch *goWatchState // Go mode without -w/-e: which changes matter (gowatch.go)
+	env     []string
+
 	readyTimeout time.Duration
 	readyOnce    sync.Once
 	ready        chan struct{} // closed when the first instance says it is ready
@@ -144,6 +147,28 @@ func plural(n int, what string) string {
 // changed does what a batch of changes asks: hand files to the program's handlers, run a
 // rule's command, send a signal, or restart (once for the batch).
 func (p *process) changed(ctx context.Context, b watcher.Batch) {
+	// Files a rule takes count whatever Go mode says of them; of the others, Go mode keeps
+	// the build's inputs (and templates).
+	rules := p.rules
+	if len(p.runners) > 0 {
+		rules = append(slices.Clip(rules), sess.Announced(p.runners[0].Status().Reloads)...)
+	}
+	onlyInputs := false
+	if p.goWatch != nil {
+		var taken, rest []string
+		for _, path := range b.Paths {
+			if sess.Takes(rules, p.target.Dir, path) {
+				taken = append(taken, path)
+			} else {
+				rest = append(rest, path)
+			}
+		}
+		rest, onlyInputs = p.goWatch.filter(p, rest)
+		onlyInputs = onlyInputs && len(taken) == 0
+		if b.Paths = append(taken, rest...); len(b.Paths) == 0 {
+			return
+		}
+	}
 	if p.browser != nil {
 		p.browser.proxy.Changed(b.Paths)
 	}
@@ -154,11 +179,8 @@ func (p *process) changed(ctx context.Context, b watcher.Batch) {
 	for _, path := range b.Paths {
 		p.con.printf(levelDetail, p.about, "changed: %s", relPath(path, p.cwd))
 	}
-	rules := p.rules
-	if len(p.runners) > 0 {
-		rules = append(slices.Clip(rules), sess.Announced(p.runners[0].Status().Reloads)...)
-	}
 	plan := sess.PlanChanges(rules, p.target.Dir, b.Paths)
+	plan.OnlyInputs = onlyInputs
 	instances := make([]sess.Instance, len(p.runners))
 	for i, r := range p.runners {
 		instances[i] = r
@@ -246,7 +268,7 @@ func (p *process) onEvent(instance int, e runner.Event) {
 	case runner.Ready:
 		p.readyOnce.Do(func() { close(p.ready) })
 	case runner.Starting, runner.StartFailed:
-		if p.target.Kind == target.Go && len(e.Command) > 0 {
+		if p.target.Kind == target.Go && len(e.Command) > 0 && e.Command[0] == p.target.Output {
 			// The built binary's cache path says nothing to the user; the package does.
 			e.Command = append([]string{p.name}, e.Command[1:]...)
 		}
@@ -255,6 +277,7 @@ func (p *process) onEvent(instance int, e runner.Event) {
 	case runner.BuildOK, runner.BuildFailed, runner.BuildCancelled:
 		p.buildProgress(instance, about).end()
 	}
+	p.goWatch.onEvent(p, e)
 	line := e.String()
 	if e.Kind == runner.GaveUp {
 		line += " (or type rs)"

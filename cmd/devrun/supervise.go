@@ -186,6 +186,7 @@ func (ss *session) cleanup() {
 		if p.browser != nil {
 			p.browser.close()
 		}
+		p.goWatch.close()
 		if p.target != nil && p.target.Cleanup != nil {
 			p.target.Cleanup()
 		}

@@ -250,3 +250,17 @@ signal = "HUP"
 		t.Errorf("Rules =\n%+v\nwant\n%+v", got, want)
 	}
 }
+
+// TestLoadGoModeKeys: debug and no_templates (#15).
+func TestLoadGoModeKeys(t *testing.T) {
+	cfg, _, err := load(t, "run = \".\"\ndebug = true\nno_templates = true\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cfg.Processes[0]; p.Debug != "on" || !p.NoTemplates {
+		t.Errorf("process = %+v", p)
+	}
+	if _, _, err := load(t, "debug = \"maybe\"\n"); err == nil {
+		t.Error("debug = \"maybe\" accepted")
+	}
+}

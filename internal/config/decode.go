@@ -87,6 +87,9 @@ func (l *loader) value(f *Field, e entry, dir string) (any, bool) {
 		if k == kinds["bool"] {
 			return v, true
 		}
+		if k == kinds["debug"] {
+			return word(strconv.FormatBool(v), e.key)
+		}
 	case int64:
 		if k == kinds["count"] {
 			return word(strconv.FormatInt(v, 10), e.key)

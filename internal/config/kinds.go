@@ -64,6 +64,7 @@ var kinds = map[string]*Kind{
 	"restart":  {Name: "policy", Values: runner.PolicyNames, word: parseRestart},
 	"name":     {Name: "name", word: parseName},
 	"hostport": {Name: "host:port", word: parseHostPort},
+	"debug":    {Name: "on|PORT", word: parseDebug},
 	"file":     {Name: "file", word: func(s, dir string) (any, error) { return existingPath(s, dir, isFile) }},
 	"dir":      {Name: "folder", word: func(s, dir string) (any, error) { return existingPath(s, dir, isDir) }},
 
@@ -163,6 +164,26 @@ func parseHostPort(s, _ string) (any, error) {
 		host = "127.0.0.1" // a development proxy serves this machine only, unless told otherwise
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// parseDebug reads --debug's value: on (true), off (false), a port or host:port.
+func parseDebug(s, _ string) (any, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "on", "true", "1", "yes":
+		return "on", nil
+	case "off", "false", "0", "no", "":
+		return "", nil
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 || n > 65535 {
+			return nil, fmt.Errorf("%q is not a port number", s)
+		}
+		return s, nil
+	}
+	if _, err := parseHostPort(s, ""); err != nil {
+		return nil, fmt.Errorf("%q: want on, off, a port or host:port", s)
+	}
+	return s, nil
 }
 
 // namePattern is what a devrun's name may be: it becomes a socket file's name in a private

@@ -63,6 +63,8 @@ type Process struct {
 	OnChange       []Rule        `key:"on_change" flag:"-" kind:"rules" help:"[[on_change]] tables: files, and one of send, run or signal (the table form of send_on, run_on, signal_on)"`
 	Browser        string        `key:"browser" kind:"hostport" noopt:"127.0.0.1:3000" help:"serve a proxy that reloads the page when the new program is ready and shows build errors (--browser: 127.0.0.1:3000)"`
 	BrowserTo      string        `key:"browser_to" kind:"hostport" help:"the program's address for browser (default: its one TCP listen socket, else the port it opens)"`
+	Debug          string        `key:"debug" kind:"debug" noopt:"on" help:"run under a debugger an editor can attach to, at one address across restarts (Go: dlv, 127.0.0.1:2345; Node: 9229; Python: debugpy, 5678); --debug=PORT for another"`
+	NoTemplates    bool          `key:"no_templates" kind:"bool" help:"Go mode: template files (.html .tmpl .tpl .gohtml) of the module's packages do not count"`
 	NoGitignore    bool          `key:"no_gitignore" kind:"bool" help:"do not honour .gitignore files"`
 	FollowSymlinks bool          `key:"follow_symlinks" kind:"bool" help:"watch inside symlinked folders (loops are detected)"`
 

@@ -35,6 +35,7 @@ var samples = map[*Kind][]sample{
 	kinds["run_rule"]:    {{"*.css=make css", `["*.css=make css"]`, ""}, {"=make", `"=make"`, `"=make" is not GLOB=COMMAND`}},
 	kinds["signal_rule"]: {{"config/*.yaml=HUP", `"config/*.yaml=HUP"`, ""}, {"x=HUPP", `"x=HUPP"`, `"HUPP" is not a signal`}},
 	kinds["hostport"]:    {{"127.0.0.1:3000", `"127.0.0.1:3000"`, ""}, {":8080", `":8080"`, ""}, {"localhost", `"localhost"`, `"localhost" is not host:port`}, {"x:http", `"x:http"`, `"x:http": "http" is not a port number`}},
+	kinds["debug"]:       {{"on", `"on"`, ""}, {"2346", `"2346"`, ""}, {"127.0.0.1:2346", `"127.0.0.1:2346"`, ""}, {"99999", `"99999"`, `"99999" is not a port number`}, {"x:y", `"x:y"`, `"x:y": want on, off, a port or host:port`}},
 	kinds["listen"]: {{"tmp/app.sock", `"tmp/app.sock"`, ""}, {"web=127.0.0.1:0", `"web=127.0.0.1:0"`, ""},
 		{"a:b:c", `"a:b:c"`, `"a:b:c" is not host:port`}},
 }

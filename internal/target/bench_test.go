@@ -1,6 +1,7 @@
 package target
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -52,6 +53,28 @@ func BenchmarkDetectScript(b *testing.B) {
 	for b.Loop() {
 		if _, err := Detect("server.js", nil, Options{Dir: root}); err != nil {
 			b.Skip(err)
+		}
+	}
+}
+
+// BenchmarkWatchSet measures GoWatch.Refresh (one go list -deps) on a module of 200 packages:
+// it runs after each build, off the path from save to serving.
+//
+//	go test -run '^$' -bench WatchSet ./internal/target/
+func BenchmarkWatchSet(b *testing.B) {
+	root := benchModule(b, 200)
+	tg, err := Detect("./cmd/svc", nil, Options{Dir: root, CacheDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tg.Cleanup()
+	for b.Loop() {
+		st, err := tg.GoWatch.Refresh(context.Background(), nil, true, tg.WatchRoots)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st.Packages != 201 {
+			b.Fatalf("%d local packages, want 201", st.Packages)
 		}
 	}
 }

@@ -37,10 +37,10 @@ func TestDetect(t *testing.T) {
 			target: "./cmd/web", args: []string{"--port", "8080"},
 			kind: Go, wantName: "web",
 			command:    []string{"$BIN", "--port", "8080"},
-			build:      []string{"$GO", "build", "-o", "$BIN", "./cmd/web"},
+			build:      []string{"$GO", "build", "-o", "$BIN", "-ldflags=-w", "./cmd/web"},
 			buildDir:   "$ROOT",
-			watchRoots: []string{"$ROOT"}, exts: []string{"go"},
-			globs:  []string{"go.mod", "go.sum"},
+			watchRoots: []string{"$ROOT"}, exts: goExts,
+			globs:  []string{"go.mod", "go.sum", "go.work", "go.work.sum"},
 			ignore: []string{"**/*_test.go", "**/testdata/**"},
 		},
 		{
@@ -49,10 +49,10 @@ func TestDetect(t *testing.T) {
 			target: ".", opts: Options{BuildFlags: []string{"-tags", "dev", "-race"}},
 			kind: Go, wantName: filepath.Base("$ROOT"),
 			command:    []string{"$BIN"},
-			build:      []string{"$GO", "build", "-o", "$BIN", "-tags", "dev", "-race", "."},
+			build:      []string{"$GO", "build", "-o", "$BIN", "-ldflags=-w", "-tags", "dev", "-race", "."},
 			buildDir:   "$ROOT",
-			watchRoots: []string{"$ROOT"}, exts: []string{"go"},
-			globs: []string{"go.mod", "go.sum"},
+			watchRoots: []string{"$ROOT"}, exts: goExts,
+			globs: []string{"go.mod", "go.sum", "go.work", "go.work.sum"},
 		},
 		{
 			name:   "go file builds just that file",
@@ -60,7 +60,7 @@ func TestDetect(t *testing.T) {
 			target: "tools/gen/main.go",
 			kind:   Go, wantName: "gen",
 			command:  []string{"$BIN"},
-			build:    []string{"$GO", "build", "-o", "$BIN", "./tools/gen/main.go"},
+			build:    []string{"$GO", "build", "-o", "$BIN", "-ldflags=-w", "./tools/gen/main.go"},
 			buildDir: "$ROOT",
 		},
 		{
@@ -75,7 +75,7 @@ func TestDetect(t *testing.T) {
 			files:  map[string]string{"go.mod": gomod, "main.go": mainGo},
 			target: ".", opts: Options{Build: "go generate ./..."},
 			kind:     Go,
-			build:    []string{"sh", "-c", "{ go generate ./...\n} && cd \"$0\" && exec \"$@\"", "$ROOT", "$GO", "build", "-o", "$BIN", "."},
+			build:    []string{"sh", "-c", "{ go generate ./...\n} && cd \"$0\" && exec \"$@\"", "$ROOT", "$GO", "build", "-o", "$BIN", "-ldflags=-w", "."},
 			buildDir: "$ROOT",
 		},
 		{
@@ -398,3 +398,7 @@ func TestIgnoreUnlessNamed(t *testing.T) {
 		t.Errorf("IgnoreUnlessNamed = %v, want %v", got, want)
 	}
 }
+
+// goExts is what Go mode watches by default: sources go build compiles, cgo's included, and
+// templates.
+var goExts = []string{"F", "S", "c", "cc", "cpp", "cxx", "f", "f90", "for", "go", "gohtml", "h", "hh", "hpp", "html", "hxx", "m", "s", "swig", "swigcxx", "sx", "syso", "tmpl", "tpl"}

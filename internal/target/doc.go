@@ -19,6 +19,10 @@
 // Options.Build adds a build step to any target; for a Go package it runs before go build (go
 // generate, templ generate...), so the binary is still fresh.
 //
-// Detection reads go.mod and folder entries itself and never runs `go list`: it is on the start
-// path of every devrun and must stay in the low milliseconds.
+// Detection reads go.mod, go.work and folder entries itself and never runs `go list`: it is on
+// the start path of every devrun and must stay in the low milliseconds. A Go target's GoWatch
+// runs `go list -deps` after each build instead, off the path from save to serving, and from
+// then on decides which changed files matter: what the build compiled, and templates.
+//
+// Options.Debug runs the program under a debugger (dlv, node --inspect, debugpy).
 package target

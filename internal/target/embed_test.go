@@ -44,7 +44,7 @@ func main() {}
 	}
 	defer got.Cleanup()
 
-	want := []string{"go.mod", "go.sum",
+	want := []string{"go.mod", "go.sum", "go.work", "go.work.sum",
 		"cmd/web/config", "cmd/web/config/**",
 		"cmd/web/static", "cmd/web/static/**",
 		"cmd/web/templates/*.html", "cmd/web/templates/*.html/**",

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -42,23 +43,53 @@ func detectGo(pkgDir, file, display string, args []string, opts Options, workDir
 	}
 	bin := filepath.Join(binDir, name)
 
+	embeds := embedGlobs(mod, pkg)
 	t := &Target{
-		Kind:       Go,
-		Name:       name,
-		Dir:        workDir,
-		BuildDir:   mod.Root,
-		WatchRoots: []string{mod.Root},
-		Exts:       []string{"go"},
-		Files:      append([]string{"go.mod", "go.sum"}, embedGlobs(mod, pkg)...),
-		Ignore:     []string{"**/*_test.go", "**/testdata/**"},
-		Cleanup:    onceRemover(binDir),
+		Kind:     Go,
+		Name:     name,
+		Dir:      workDir,
+		BuildDir: mod.Root,
+		Output:   bin,
+		Files:    append([]string{"go.mod", "go.sum", "go.work", "go.work.sum"}, embeds...),
+		Ignore:   []string{"**/*_test.go", "**/testdata/**"},
+		Cleanup:  onceRemover(binDir),
+	}
+	for ext := range sourceExts {
+		t.Exts = append(t.Exts, ext[1:])
+	}
+	if !opts.NoTemplates {
+		for ext := range templateExts {
+			t.Exts = append(t.Exts, ext[1:])
+		}
+	}
+	slices.Sort(t.Exts)
+	// go.work members and replace folders are compiled like the module itself.
+	others, workFile := localModuleRoots(mod.Root)
+	t.WatchRoots = append([]string{mod.Root}, others...)
+	if workFile != "" && !within(workFile, mod.Root) {
+		t.WatchRoots = append(t.WatchRoots, workFile)
+		if _, err := os.Stat(workFile + ".sum"); err == nil {
+			t.WatchRoots = append(t.WatchRoots, workFile+".sum")
+		}
 	}
 	if cacheIgnore != "" {
 		t.Ignore = append(t.Ignore, cacheIgnore)
 	}
 
-	buildArgs := append([]string{goBin, "build", "-o", bin}, opts.BuildFlags...)
-	t.Build = append(buildArgs, relPackageArg(mod.Root, pkgDir, file))
+	pkgArg := relPackageArg(mod.Root, pkgDir, file)
+	flags := opts.BuildFlags
+	if opts.Debug != "" {
+		// What dlv needs to show every variable and step line by line; DWARF stays.
+		flags = append([]string{"-gcflags=all=-N -l"}, flags...)
+	} else if !hasLdflags(flags) {
+		// No DWARF: the link is about a quarter faster. Stack traces, panics and pprof use
+		// the symbol and line tables, which stay; only debuggers need DWARF (--debug).
+		flags = append([]string{"-ldflags=" + strings.TrimSpace(goflagsLdflags()+" -w")}, flags...)
+	}
+	t.GoWatch = &GoWatch{goBin: goBin, modRoot: mod.Root, pkgArg: pkgArg, listFlags: listFlagsOf(opts.BuildFlags),
+		embeds: embeds, templates: !opts.NoTemplates}
+	buildArgs := append([]string{goBin, "build", "-o", bin}, flags...)
+	t.Build = append(buildArgs, pkgArg)
 	if opts.Build != "" {
 		// The user's step (go generate, templ generate...) runs first, where devrun was started,
 		// then go build in the module root; "$@" keeps go build's words intact.
@@ -67,6 +98,17 @@ func detectGo(pkgDir, file, display string, args []string, opts Options, workDir
 	}
 
 	run := append([]string{bin}, args...)
+	if opts.Debug != "" {
+		if opts.Exec != "" {
+			t.Cleanup()
+			return nil, fmt.Errorf("--debug and --exec together: --debug already wraps the program in dlv")
+		}
+		if run, err = debugGo(run, opts.Debug); err != nil {
+			t.Cleanup()
+			return nil, err
+		}
+		t.Debug = "debugger (dlv) listening on " + run[slices.Index(run, "--listen")+1] + "; attach your editor there, it stays the same across restarts"
+	}
 	if opts.Exec != "" {
 		if run, err = withArgs(opts.Exec, run); err != nil {
 			t.Cleanup()

@@ -16,6 +16,12 @@ type Options struct {
 	BuildFlags []string // --build-flags: extra go build flags (Go targets only; ignored otherwise)
 	CacheDir   string   // where built binaries go; "" = os.UserCacheDir()/devrun
 	Dir        string   // folder the target is relative to and the child's working dir; "" = current
+
+	// Debug runs the program under a debugger an editor can attach to: "" off, "on" the
+	// debugger's usual address, else [host:]port. Go: dlv (headless, multi-client), built
+	// without optimisations; Node: --inspect; Python: debugpy.
+	Debug       string
+	NoTemplates bool // Go mode: template files (.html .tmpl .tpl .gohtml) do not count
 }
 
 // Target is everything the runner and the watcher need to run one target.
@@ -35,6 +41,10 @@ type Target struct {
 	Ignore     []string // globs relative to the watch root that never trigger
 	Node       bool     // give the child a Node IPC channel (the program run is node)
 
+	Output  string   // Go: the binary the build writes (runner.Config.BuildOutput)
+	GoWatch *GoWatch // Go: which changes matter, from the build's inputs; nil otherwise
+	Debug   string   // with Options.Debug, the line that says where the debugger listens
+
 	Cleanup func() // removes the cached binary; safe to call more than once; never nil
 }
 
@@ -52,6 +62,12 @@ func Detect(target string, args []string, opts Options) (*Target, error) {
 	}
 	if t.Cleanup == nil {
 		t.Cleanup = func() {}
+	}
+	if opts.Debug != "" && t.Kind != Go {
+		if err := debugScript(t, opts.Debug); err != nil {
+			t.Cleanup()
+			return nil, err
+		}
 	}
 	if t.Kind != Go && opts.Build != "" {
 		if t.Build, err = ShellCommand(opts.Build); err != nil {
