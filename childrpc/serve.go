@@ -242,7 +242,7 @@ func (c *Conn) parse(m *message) (*request, []byte) {
 		}
 		return nil, nil
 	}
-	r := &request{ctx: c.ctx, id: id, method: method, params: m.Params}
+	r := &request{ctx: notificationCtx(c.ctx), id: id, method: method, params: m.Params}
 	if isRequest {
 		// Registered before anyone runs it, so that a $/cancelRequest read right after
 		// this line always finds it.
@@ -253,6 +253,19 @@ func (c *Conn) parse(m *message) (*request, []byte) {
 		c.mu.Unlock()
 	}
 	return r, nil
+}
+
+type notificationKey struct{}
+
+func notificationCtx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, notificationKey{}, true)
+}
+
+// IsNotification reports whether the handler given ctx runs a notification, whose
+// result nobody receives: a proxy forwards it as a notification too.
+func IsNotification(ctx context.Context) bool {
+	v, _ := ctx.Value(notificationKey{}).(bool)
+	return v
 }
 
 // validID reports whether a request id is one JSON-RPC allows: string, number or null.
