@@ -19,7 +19,8 @@ import (
 // then gets -32800 whatever the handler returns) and when the connection closes.
 // Each request runs on a goroutine of its own, up to ConnOptions.MaxRunning at once: a
 // handler may itself Call the peer, and one that blocks holds up only its own answer.
-// Notifications run one at a time, in the order they arrived.
+// Notifications run one at a time, in the order they arrived (those of a batch run with
+// the batch's requests, in order, on the batch's goroutine).
 // params is nil when the request had none; the handler may keep it.
 type HandlerFunc func(ctx context.Context, params json.RawMessage) (any, error)
 
