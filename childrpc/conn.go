@@ -363,8 +363,6 @@ func (c *Conn) endOfInput() {
 	pending := c.pending
 	c.pending = map[uint64]chan reply{}
 	c.signalIdleLocked()
-	c.mu.Unlock()
-	c.mu.Lock()
 	err := fmt.Errorf("%w: the peer closed the channel", ErrClosed)
 	if c.peerSaid != "" {
 		err = fmt.Errorf("%w: the peer closed the channel, saying: %s", ErrClosed, c.peerSaid)
