@@ -118,6 +118,35 @@ func BenchmarkRoundTripProcess(b *testing.B) {
 	benchEchoCalls(b, conn, context.Background(), nil)
 }
 
+// BenchmarkRoundTripProcessParallel8 is BenchmarkRoundTripProcess with 8 concurrent
+// callers.
+func BenchmarkRoundTripProcessParallel8(b *testing.B) {
+	const callers = 8
+	conn, _ := startChild(b, "echo-child", ConnOptions{}, nil)
+	ctx := context.Background()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var raw json.RawMessage
+			for next.Add(1) <= int64(b.N) {
+				if err := conn.Call(ctx, "echo", benchParams{N: 1}, &raw); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	reportRate(b, start)
+}
+
 // BenchmarkRoundTripProcessAfterQuiet is a call after the channel has been quiet for
 // 0.1 s, when both processes' threads have gone to sleep. ns/op and calls/s include the
 // quiet time; µs-median is the call alone.

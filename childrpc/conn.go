@@ -19,7 +19,8 @@ import (
 // then gets -32800 whatever the handler returns) and when the connection closes.
 // Each request runs on a goroutine of its own, up to ConnOptions.MaxRunning at once: a
 // handler may itself Call the peer, and one that blocks holds up only its own answer.
-// Notifications run one at a time, in the order they arrived.
+// Notifications run one at a time, in the order they arrived (those of a batch run with
+// the batch's requests, in order, on the batch's goroutine).
 // params is nil when the request had none; the handler may keep it.
 type HandlerFunc func(ctx context.Context, params json.RawMessage) (any, error)
 
@@ -85,7 +86,10 @@ type Conn struct {
 	lookup func(ctx context.Context, method string) HandlerFunc // replaces Handlers when set
 	lines  *lineReader
 
-	writeMu    sync.Mutex
+	writeMu    sync.Mutex    // guards the three below
+	writing    bool          // a goroutine is in rwc.Write
+	writeQueue []byte        // messages waiting for it
+	writeRoom  sync.Cond     // signalled when a write ends
 	writeTimer *time.Timer   // closes the Conn when one write waits too long
 	replies    chan []byte   // the reader's own replies, written by writeReplies
 	notes      chan request  // notifications, run in order by runNotifications
@@ -145,6 +149,7 @@ func newConn(rwc io.ReadWriteCloser, opts ConnOptions, lookup func(context.Conte
 		done:     make(chan struct{}),
 	}
 	c.log.logf = opts.Logf
+	c.writeRoom.L = &c.writeMu
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.writeTimer = time.AfterFunc(time.Hour, func() {
 		c.closeWith(fmt.Errorf("the peer read nothing for %s", opts.WriteTimeout))
@@ -273,33 +278,72 @@ func (c *Conn) Notify(ctx context.Context, method string, params any) error {
 	return nil
 }
 
-// write sends one complete message (newline included) with a single Write. A write that
-// fails, or that waits longer than WriteTimeout, closes the Conn: part of a line may
-// have gone out, after which the stream cannot be trusted.
+// maxWriteQueue bounds the bytes waiting behind the write in progress; a writer past it
+// waits for room.
+const maxWriteQueue = 1 << 20
+
+// write sends one complete message (newline included). Messages written while another
+// write is in progress wait in a bounded queue, and whoever is writing sends them too,
+// several in one Write: concurrent callers then cost one system call, not one each.
+// write returns once the message is written or queued; a write that fails, or that
+// waits longer than WriteTimeout, closes the Conn (part of a line may have gone out,
+// after which the stream cannot be trusted) and so fails every pending call.
 func (c *Conn) write(msg []byte) error {
 	if n := len(msg) - 1; n > c.opts.MaxLine {
 		return &Error{Code: CodeInvalidRequest, Message: fmt.Sprintf("a message of %d bytes is over the %d-byte line limit", n, c.opts.MaxLine)}
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
+	for !c.isClosed() && c.writing && len(c.writeQueue) > 0 && len(c.writeQueue)+len(msg) > maxWriteQueue {
+		c.writeRoom.Wait() // the write in progress is bounded by WriteTimeout
+	}
+	if c.isClosed() {
+		return c.closedErrorLocked()
+	}
+	if c.writing {
+		c.writeQueue = append(c.writeQueue, msg...)
+		return nil
+	}
+	c.writing = true
+	defer func() { c.writing = false }()
+	queued := false // msg is a drained queue, ours to reuse
+	for {
+		c.writeMu.Unlock()
+		c.writeTimer.Reset(c.opts.WriteTimeout)
+		_, err := c.rwc.Write(msg)
+		timedOut := !c.writeTimer.Stop()
+		c.writeMu.Lock()
+		c.writeRoom.Broadcast()
+		switch {
+		case timedOut:
+			return c.closedErrorLocked()
+		case err != nil:
+			c.writeMu.Unlock()
+			c.closeWith(fmt.Errorf("writing: %w", err))
+			c.writeMu.Lock()
+			return fmt.Errorf("%w: %v", ErrClosed, err)
+		case len(c.writeQueue) == 0:
+			return nil
+		}
+		next := c.writeQueue
+		c.writeQueue = nil
+		if queued && cap(msg) <= maxWriteQueue {
+			c.writeQueue = msg[:0]
+		}
+		msg, queued = next, true
+	}
+}
+
+func (c *Conn) isClosed() bool {
 	c.mu.Lock()
-	closed := c.closed
-	c.mu.Unlock()
-	if closed {
-		return ErrClosed
-	}
-	c.writeTimer.Reset(c.opts.WriteTimeout)
-	_, err := c.rwc.Write(msg)
-	if !c.writeTimer.Stop() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return c.closedError()
-	}
-	if err != nil {
-		c.closeWith(fmt.Errorf("writing: %w", err))
-		return fmt.Errorf("%w: %v", ErrClosed, err)
-	}
-	return nil
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+func (c *Conn) closedErrorLocked() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closedError()
 }
 
 // reply queues a message for writeReplies: the reader never writes itself. When
@@ -362,8 +406,6 @@ func (c *Conn) endOfInput() {
 	pending := c.pending
 	c.pending = map[uint64]chan reply{}
 	c.signalIdleLocked()
-	c.mu.Unlock()
-	c.mu.Lock()
 	err := fmt.Errorf("%w: the peer closed the channel", ErrClosed)
 	if c.peerSaid != "" {
 		err = fmt.Errorf("%w: the peer closed the channel, saying: %s", ErrClosed, c.peerSaid)
@@ -410,6 +452,9 @@ func (c *Conn) closeWith(reason error) error {
 	}
 	c.cancel()
 	closeErr := c.rwc.Close()
+	c.writeMu.Lock()
+	c.writeRoom.Broadcast()
+	c.writeMu.Unlock()
 	for _, ch := range pending {
 		ch <- reply{err: err}
 	}

@@ -75,27 +75,29 @@
 // # The channel
 //
 // Protocol 1, the same in both directions: one compact JSON value per line, each line
-// ending in "\n"; JSON-RPC 2.0 requests, notifications and responses. Requests are
-// answered in any order and matched by id. $/cancelRequest {"id"} cancels a request;
-// the callee still answers it, with -32800. A value that is not JSON-RPC (Node's
-// process.send('ready'), an object without JSON-RPC members) is an event, given to
-// ConnOptions.OnEvent; devrun takes "ready" as readiness. Objects whose "cmd" starts
-// with NODE_ are Node's own and ignored, and {"cmd":"NODE_HANDLE"} (Node sending a
-// handle, which cannot travel here) is answered {"cmd":"NODE_HANDLE_NACK"} so that
-// Node goes on. A Conn never writes an empty line or invalid JSON, either of which
-// would crash a Node peer. A line that is not JSON is answered -32700 with id null; a
-// line over ConnOptions.MaxLine (16 MiB) is dropped and logged; neither stops the
-// channel.
+// ending in "\n"; JSON-RPC 2.0 requests, notifications, responses and batches (answered
+// with one array; a batch of notifications only, with nothing). Requests are answered in
+// any order and matched by id. $/cancelRequest {"id"} cancels a request; the callee still
+// answers it, with -32800. A value without a "jsonrpc" member (Node's
+// process.send('ready'), a pm2-style object) is an event, given to ConnOptions.OnEvent;
+// devrun takes "ready" as readiness. Objects whose "cmd" starts with NODE_ are Node's own
+// and ignored, and {"cmd":"NODE_HANDLE"} (Node sending a handle, which cannot travel here)
+// is answered {"cmd":"NODE_HANDLE_NACK"} so that Node goes on. A Conn never writes an
+// empty line or invalid JSON, either of which would crash a Node peer. A line that is not
+// JSON is answered -32700 with id null; an invalid Request object -32600; params that are
+// not an object or an array -32602. A line over ConnOptions.MaxLine (16 MiB) is dropped;
+// the request or the call it carried, by the id at its start, gets an error naming the
+// limit. None of these stops the channel. The names, types and codes are in protocol.go.
 //
 // A child may send the notification devrun.hello {"protocol":1,"pid":N,"methods":[...]}
 // (Serve does): `devrun ls` and shell completion show the methods.
 //
 // The child finds the channel in its environment: DEVRUN_RPC_FD (the socket's fd,
 // after the listen sockets), DEVRUN_PROTOCOL=1 and DEVRUN_PROCESS (the process name).
-// The first use of the package's child-side functions takes the fd, marks it
-// close-on-exec and removes DEVRUN_RPC_FD, DEVRUN_PROTOCOL and the Node variables from
-// the environment, so that the program's own subprocesses inherit none of it: call
-// Supervised (or Serve) before starting any.
+// The first use of the package's child-side functions checks that the fd is a Unix
+// stream socket, takes it, marks it close-on-exec and removes those variables and the
+// Node ones from the environment, so that the program's own subprocesses inherit none of
+// it: call Supervised (or Serve) before starting any. ProcessName keeps the name.
 //
 // # Conn
 //
@@ -116,13 +118,15 @@
 //	var stats json.RawMessage
 //	err = conn.Call(ctx, "stats", nil, &stats)
 //
-// # Cost
+// # Cost and bounds
 //
-// A round trip costs the encoding and decoding of two small JSON messages and a write
-// and a read on each side. No goroutine hands a message to another on the way: a
-// caller reads its own answer, and a handler runs on the goroutine that read its
-// request. Between two processes a hand-off meant waking a second thread, which cost
-// more than all the rest. The first call after the channel has been quiet for a while
-// pays one such hand-off. `go test -run '^$' -bench . ./childrpc` gives the figures of
-// yours.
+// One goroutine reads and decodes each connection (encoding/json); each request's
+// handler runs on a goroutine of its own, at most ConnOptions.MaxRunning at once, with
+// MaxQueued more waiting; notifications run in order on one goroutine, and a batch's
+// members in order on the batch's. Every message is
+// written whole under one lock, with a write timeout: a peer that stops reading is
+// disconnected, never buffered for. The reader never waits on a write, so two Conns
+// cannot block each other. A round trip between two processes costs two hand-offs
+// between goroutines, a thread wake-up each. `go test -run '^$' -bench . ./childrpc`
+// gives the figures of yours.
 package childrpc

@@ -80,7 +80,7 @@ func TestFloodMemoryBounded(t *testing.T) {
 	}
 	sent, peakKB = flood(t, 300<<20, true)
 	t.Logf("a peer that reads: sent %d MB; peak RSS %d KB", sent>>20, peakKB)
-	if sent < 300<<20 || (peakKB > 80<<10 && !raceEnabled) {
+	if sent < 300<<20 || (peakKB > 128<<10 && !raceEnabled) { // 16 MiB lines are legitimate here
 		t.Fatalf("a peer that reads its error answers: sent %d MB of 300, peak RSS %d KB", sent>>20, peakKB)
 	}
 }

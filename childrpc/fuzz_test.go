@@ -30,6 +30,10 @@ func FuzzConn(f *testing.F) {
 		`{"cmd":"NODE_X"}`, `"ready"`, `[1,2]`, `{bad`, "\r\n\r\n", "\x00\xff\xfe",
 		`{"jsonrpc":"2.0","id":{"a":1},"method":5}`,
 		string(bytes.Repeat([]byte("x"), 5000)),
+		`[]`, `[1]`, `[1,2,3]`, `[{"jsonrpc":"2.0","id":1,"method":"add","params":{"A":1}},{"jsonrpc":"2.0","method":"echo"},{"foo":1}]`,
+		`[{"jsonrpc":"2.0","method":"echo","params":[1]}]`, `{"jsonrpc":"2.0","method":1,"params":"bar"}`,
+		`{"jsonrpc":"1.0","id":1,"method":"echo"}`, `{"id":1,"method":"echo"}`, `{"jsonrpc":"2.0","id":1,"method":"echo","params":"s"}`,
+		`{"jsonrpc":"2.0","id":"` + string(bytes.Repeat([]byte("i"), 5000)) + `","method":"echo"}`,
 	} {
 		f.Add([]byte(seed))
 	}

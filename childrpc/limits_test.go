@@ -278,3 +278,23 @@ func TestPeerReasonReachesTheCaller(t *testing.T) {
 		t.Fatalf("call when the peer hung up with a reason: %v", err)
 	}
 }
+
+// A handler that blocks holds up only its own answer.
+func TestBlockedHandlerDoesNotHoldOthers(t *testing.T) {
+	release := make(chan struct{})
+	hb := echoHandlers()
+	hb["block"] = func(context.Context, json.RawMessage) (any, error) { <-release; return "released", nil }
+	a, _ := conns(t, connPair, nil, hb)
+	blocked := make(chan error, 1)
+	go func() { blocked <- a.Call(context.Background(), "block", nil, nil) }()
+	for i := range 10 {
+		var sum int
+		if err := a.Call(context.Background(), "add", map[string]int{"A": i, "B": 1}, &sum); err != nil || sum != i+1 {
+			t.Fatalf("a call while a handler blocks: %d, %v", sum, err)
+		}
+	}
+	close(release)
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -90,37 +90,45 @@ func (c *Conn) handleLine(line []byte) {
 		// and nobody downstream gets bytes their JSON parser may reject.
 		line = bytes.ToValidUTF8(line, []byte("\uFFFD"))
 	}
-	if !json.Valid(line) {
-		reason := "not valid JSON"
-		if err := json.Unmarshal(line, &struct{}{}); err != nil {
-			reason = err.Error()
-		}
-		c.log.printf("childrpc: received a line that is not JSON (%s): %.80q", reason, line)
-		c.reply(errorResponse(nil, CodeParseError, "parse error: "+reason))
-		return
-	}
+	// Unmarshal checks the whole line before it decodes anything: one pass finds a
+	// syntax error, which is all a parse error needs.
+	var err error
 	switch line[0] {
 	case '[':
-		c.handleBatch(line)
+		var members []json.RawMessage
+		if err = json.Unmarshal(line, &members); err == nil {
+			c.handleBatch(members)
+		}
 	case '{':
 		var m message
-		_ = json.Unmarshal(line, &m) // a valid object always decodes into raw members
-		if m.JSONRPC == nil && m.Method == nil {
-			c.handleEvent(line, &m)
-			return
-		}
-		r, errResp := c.parse(&m)
-		switch {
-		case errResp != nil:
-			c.reply(errResp)
-		case r == nil: // a response or a $/ notification: done
-		case r.id == nil:
-			c.queueNotification(*r)
-		default:
-			c.schedule(job{reqs: []request{*r}, size: len(r.params)})
+		if err = json.Unmarshal(line, &m); err == nil {
+			c.handleObject(line, &m)
 		}
 	default:
-		c.event(line) // "ready", numbers: not JSON-RPC
+		if err = json.Unmarshal(line, new(json.RawMessage)); err == nil {
+			c.event(line) // "ready", numbers: not JSON-RPC
+		}
+	}
+	if err != nil {
+		c.log.printf("childrpc: received a line that is not JSON (%v): %.80q", err, line)
+		c.reply(errorResponse(nil, CodeParseError, "parse error: "+err.Error()))
+	}
+}
+
+func (c *Conn) handleObject(line []byte, m *message) {
+	if m.JSONRPC == nil && m.Method == nil {
+		c.handleEvent(line, m)
+		return
+	}
+	r, errResp := c.parse(m)
+	switch {
+	case errResp != nil:
+		c.reply(errResp)
+	case r == nil: // a response or a $/ notification: done
+	case r.id == nil:
+		c.queueNotification(*r)
+	default:
+		c.schedule(job{reqs: []request{*r}, size: len(r.params)})
 	}
 }
 
@@ -146,9 +154,7 @@ func (c *Conn) event(v []byte) {
 
 // handleBatch answers a batch: its requests run, in order, as one job, and their
 // answers go out as one array; a batch of notifications only is answered with nothing.
-func (c *Conn) handleBatch(line []byte) {
-	var members []json.RawMessage
-	_ = json.Unmarshal(line, &members)
+func (c *Conn) handleBatch(members []json.RawMessage) {
 	switch {
 	case len(members) == 0:
 		c.reply(errorResponse(nil, CodeInvalidRequest, "invalid request: an empty batch"))
@@ -242,7 +248,7 @@ func (c *Conn) parse(m *message) (*request, []byte) {
 		}
 		return nil, nil
 	}
-	r := &request{ctx: c.ctx, id: id, method: method, params: m.Params}
+	r := &request{ctx: notificationCtx(c.ctx), id: id, method: method, params: m.Params}
 	if isRequest {
 		// Registered before anyone runs it, so that a $/cancelRequest read right after
 		// this line always finds it.
@@ -253,6 +259,19 @@ func (c *Conn) parse(m *message) (*request, []byte) {
 		c.mu.Unlock()
 	}
 	return r, nil
+}
+
+type notificationKey struct{}
+
+func notificationCtx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, notificationKey{}, true)
+}
+
+// IsNotification reports whether the handler given ctx runs a notification, whose
+// result nobody receives: a proxy forwards it as a notification too.
+func IsNotification(ctx context.Context) bool {
+	v, _ := ctx.Value(notificationKey{}).(bool)
+	return v
 }
 
 // validID reports whether a request id is one JSON-RPC allows: string, number or null.

@@ -74,6 +74,9 @@ type Event struct {
 	Command  []string              // BuildStart, Starting, StartFailed
 }
 
+// maxShownValue bounds the part of a child's value that Event.String shows.
+const maxShownValue = 200
+
 // String is the line a human reads (the caller adds "[devrun] " and colour).
 func (e Event) String() string {
 	switch e.Kind {
@@ -130,6 +133,9 @@ func (e Event) String() string {
 		}
 		return e.exit() + "; waiting for a change"
 	case ChildEvent:
+		if len(e.Value) > maxShownValue { // a line for people: the value may be 16 MiB
+			return fmt.Sprintf("child sent %s… (%d bytes)", e.Value[:maxShownValue], len(e.Value))
+		}
 		return "child sent " + string(e.Value)
 	case ChannelError:
 		return "channel: " + e.Reason

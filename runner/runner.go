@@ -93,13 +93,29 @@ func (r *Runner) Call(ctx context.Context, method string, params json.RawMessage
 	return result, err
 }
 
+// Notify sends a notification to the current child; with no child running it is a
+// *childrpc.Error with code childrpc.CodeNoChild.
+func (r *Runner) Notify(ctx context.Context, method string, params json.RawMessage) error {
+	r.mu.Lock()
+	conn := r.conn
+	r.mu.Unlock()
+	if conn == nil {
+		return errNoChild("no child is running")
+	}
+	var p any
+	if len(params) > 0 {
+		p = params
+	}
+	return conn.Notify(ctx, method, p)
+}
+
 // Status is a snapshot of the runner's state. It already reflects every event passed
 // to OnEvent: asked from OnEvent, it describes the state the event led to.
 func (r *Runner) Status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.status
-	if r.conn != nil {
+	if r.conn != nil && st.PID != 0 {
 		st.Channel = "open"
 		select {
 		case <-r.conn.Done():

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -27,6 +28,7 @@ type controlServer struct {
 	mu       sync.Mutex
 	conns    map[*childrpc.Conn]struct{}
 	closing  chan struct{} // closed by Close: stops the accept loop's pauses
+	refusing chan struct{} // a slot per refusal in progress
 }
 
 // startControl claims <dir>/<name>.sock, making the name unique (app, app-2, ...) when another
@@ -54,7 +56,7 @@ func startControl(ss *session) (*controlServer, error) {
 			ss.con.printf(levelWarn, "", "another devrun is called %q; this one is %q", base, name)
 		}
 		ss.name = name
-		c := &controlServer{ss: ss, listener: l, path: path, conns: map[*childrpc.Conn]struct{}{}, closing: make(chan struct{})}
+		c := &controlServer{ss: ss, listener: l, path: path, conns: map[*childrpc.Conn]struct{}{}, closing: make(chan struct{}), refusing: make(chan struct{}, maxRefusing)}
 		c.wg.Add(1)
 		go c.accept()
 		return c, nil
@@ -91,8 +93,12 @@ func listenOwned(path string) (net.Listener, error) {
 }
 
 // maxControlConns bounds the control connections served at once; a client past it is told
-// so and hung up on.
-const maxControlConns = 64
+// so and hung up on. maxRefusing bounds the refusals in progress; past it a client is
+// hung up on without a word.
+const (
+	maxControlConns = 128
+	maxRefusing     = 8
+)
 
 // accept serves clients until the listener closes. A failed accept (EMFILE, say) is retried
 // after a pause that grows from 5 ms to 1 s, and logged once for each spell of failures: one
@@ -139,13 +145,27 @@ func (c *controlServer) accept() {
 	}
 }
 
-// refuse tells a client past maxControlConns why it is hung up on, without waiting on it.
+// refuse tells a client past maxControlConns why it is hung up on. What it sent is read
+// and dropped before the close, which would otherwise reset the connection and lose the
+// reason.
 func (c *controlServer) refuse(conn net.Conn) {
-	msg := fmt.Sprintf(`{"jsonrpc":"2.0","id":null,"error":{"code":%d,"message":"devrun serves at most %d control connections at once"}}`+"\n",
-		childrpc.CodeBusy, maxControlConns)
-	conn.SetWriteDeadline(time.Now().Add(time.Second))
-	conn.Write([]byte(msg))
-	conn.Close()
+	select {
+	case c.refusing <- struct{}{}:
+	default:
+		conn.Close()
+		return
+	}
+	go func() {
+		defer func() { <-c.refusing }()
+		defer conn.Close()
+		msg := fmt.Sprintf(`{"jsonrpc":"2.0","id":null,"error":{"code":%d,"message":"devrun serves at most %d control connections at once"}}`+"\n",
+			childrpc.CodeBusy, maxControlConns)
+		conn.SetDeadline(time.Now().Add(time.Second))
+		if _, err := conn.Write([]byte(msg)); err == nil {
+			conn.(*net.UnixConn).CloseWrite()
+			io.Copy(io.Discard, conn)
+		}
+	}()
 }
 
 func (c *controlServer) serve(nc net.Conn) {
@@ -166,6 +186,9 @@ func (c *controlServer) serve(nc net.Conn) {
 	conn = childrpc.NewConn(nc, childrpc.ConnOptions{
 		Handlers: handlers,
 		Fallback: func(ctx context.Context, method string, params json.RawMessage) (any, error) {
+			if childrpc.IsNotification(ctx) {
+				return nil, c.ss.procs[0].pickRunner().Notify(ctx, method, params)
+			}
 			return c.ss.call(ctx, "", "", method, params, childrpc.DefaultCallTimeout)
 		},
 		Logf: func(format string, args ...any) {

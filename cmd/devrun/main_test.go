@@ -66,6 +66,10 @@ func testChild(args []string) int {
 		return rpcChild(report)
 	case "reload":
 		return reloadChild(report)
+	case "spec":
+		return specChild(report)
+	case "junk":
+		return junkChild(report)
 	case "grandchild":
 		// A grandchild in the same process group, which must not outlive devrun.
 		cmd := exec.Command("sleep", "1000")
