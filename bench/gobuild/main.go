@@ -174,11 +174,13 @@ func run(saves int) error {
 		from := log.len()
 		start := time.Now()
 		os.WriteFile(mainGo, []byte(strings.Replace(string(src), "Hello from devrun!", greeting, 1)), 0o644)
-		total, err := waitBody(addr, greeting, 60*time.Second)
+		// Poll only once the build is over, as for the plain sides: a server polled every
+		// millisecond would take CPU from the build on a small machine.
+		line, _, err := log.waitMatch(from, buildOK, 60*time.Second)
 		if err != nil {
 			return err
 		}
-		line, _, err := log.waitMatch(from, buildOK, 10*time.Second)
+		total, err := waitBody(addr, greeting, 60*time.Second)
 		if err != nil {
 			return err
 		}
