@@ -305,7 +305,7 @@ func TestGoModeNestedModuleAndUnimportedPackage(t *testing.T) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "-v", ".")
 	first := expectStart(t, rep, "v1")
-	d.stderr.waitFor(t, "watching ") // the set from go list is in place
+	d.stderr.waitFor(t, "local packages (go list took") // the set from go list is in place
 
 	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 1\n")
 	d.stderr.waitFor(t, "not part of the build: unused/unused.go")
@@ -343,7 +343,7 @@ func TestGoModeTemplate(t *testing.T) {
 	rep = newReporter(t)
 	d = startDevrun(t, dir, rep, "-v", "--no-templates", ".")
 	expectStart(t, rep, "<h1>two</h1>")
-	d.stderr.waitFor(t, "watching ")
+	d.stderr.waitFor(t, "local packages (go list took")
 	writeFile(t, filepath.Join(dir, "templates/page.html"), "<h1>three</h1>\n")
 	d.stderr.waitFor(t, "not part of the build: templates/page.html")
 	d.cmd.Process.Signal(syscall.SIGINT)
@@ -472,10 +472,10 @@ func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
 	d := startDevrun(t, dir, rep, "-v", ".")
 	d.stderr.waitFor(t, "build failed in")
 	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 1\n")
-	d.stderr.waitFor(t, "restarting: unused/unused.go changed")
+	d.stderr.waitFor(t, "rebuilding: unused/unused.go changed")
 	writeFile(t, filepath.Join(dir, "main.go"), reportProgram("", `"fixed"`))
 	expectStart(t, rep, "fixed")
-	d.stderr.waitFor(t, "watching ")
+	d.stderr.waitFor(t, "local packages (go list took")
 	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 2\n")
 	d.stderr.waitFor(t, "not part of the build: unused/unused.go")
 	d.cmd.Process.Signal(syscall.SIGINT)
