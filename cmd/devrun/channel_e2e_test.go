@@ -197,7 +197,7 @@ func TestLogsOfHugeValues(t *testing.T) {
 	d := startDevrun(t, dir, rep, append([]string{"--name", "junk", "-v", "-w", dir}, childArgs("junk")...)...)
 	rep.next(t, "junk sent")
 	d.stderr.waitFor(t, "unknown id")
-	out, errOut, code := client(t, "", "logs", "-n", "3", "junk")
+	out, errOut, code := client(t, "", "logs", "-l", "3", "-n", "junk")
 	if code != 0 {
 		t.Fatalf("devrun logs: exit %d: %s", code, errOut)
 	}
