@@ -481,3 +481,25 @@ func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 }
+
+// TestGoModeAddedExtensionFindsTestdata: gin keeps its templates in testdata/; -e +tmpl
+// watches them as well as what go build compiles, and a testdata .go file still does not count.
+func TestGoModeAddedExtensionFindsTestdata(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"go.mod":                       "module example.com/app\n\ngo 1.21\n",
+		"main.go":                      reportProgram(`"strings"`, `strings.TrimSpace(string(must(os.ReadFile("testdata/template/hello.tmpl"))))`) + "\nfunc must(b []byte, err error) []byte { return b }\n",
+		"testdata/template/hello.tmpl": "v1\n",
+		"testdata/fixture.go":          "package testdata\n",
+	})
+	rep := newReporter(t)
+	d := startDevrun(t, dir, rep, "-v", "-e", "+tmpl", ".")
+	first := expectStart(t, rep, "v1")
+	d.stderr.waitFor(t, "local packages (go list took")
+	writeFile(t, filepath.Join(dir, "testdata/fixture.go"), "package testdata\n\nconst X = 1\n")
+	d.stderr.waitFor(t, "not part of the build: testdata/fixture.go")
+	writeFile(t, filepath.Join(dir, "testdata/template/hello.tmpl"), "v2\n")
+	restarted(t, rep, first, "v2")
+	d.cmd.Process.Signal(syscall.SIGINT)
+	d.wait(t)
+}

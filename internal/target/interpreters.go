@@ -92,6 +92,11 @@ func (t *Target) IgnoreUnlessNamed(exts, roots []string) []string {
 }
 
 func named(pattern string, exts, roots []string) bool {
+	// Go keeps test fixtures in testdata/, and gin keeps its templates there: an -e that
+	// names an extension finds those files too (Go mode still leaves out its .go files).
+	if pattern == "**/testdata/**" && len(exts) > 0 {
+		return true
+	}
 	if ext, ok := strings.CutPrefix(pattern, "**/*."); ok {
 		for _, e := range exts {
 			if e == ext {
