@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// The figures of DESIGN.md ("child channel round trip, Go parent <-> Go child process:
+// The README's figures ("child channel round trip, Go parent <-> Go child process:
 // median at most 60 µs; at least 50,000 calls/s with 8 callers"):
 //
 //	go test -run '^$' -bench . -benchtime 2s ./childrpc

@@ -13,7 +13,7 @@ import (
 )
 
 // nodeChild is a Node program using nothing but process.on('message') and
-// process.send, as DESIGN.md promises Node children can.
+// process.send, as the README promises Node children can.
 const nodeChild = `
 process.on('message', (m) => {
   if (m && m.method === 'double') {

@@ -249,7 +249,7 @@ func checkExecutable(p string) error {
 	return nil
 }
 
-// errNoChild is Call's answer when no child runs (DESIGN.md: -32001).
+// errNoChild is Call's answer when no child runs (-32001, childrpc.CodeNoChild).
 func errNoChild(msg string) error {
 	return &childrpc.Error{Code: childrpc.CodeNoChild, Message: msg}
 }

@@ -47,7 +47,7 @@ func (p Policy) String() string {
 	return fmt.Sprintf("Policy(%d)", int(p))
 }
 
-// Backoff figures from DESIGN.md ("Restart policy").
+// Backoff figures from the README ("Restarts, crashes and stopping").
 const (
 	minBackoff      = 100 * time.Millisecond
 	maxBackoff      = 5 * time.Second
