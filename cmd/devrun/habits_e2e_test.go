@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestNoTargetInNodemonProject: `devrun` alone in a Node project runs what nodemon would, with
@@ -109,25 +108,6 @@ func TestSendToAProgramWithoutChannel(t *testing.T) {
 	_, errOut, code := client(t, "", "send", "-n", "quiet", "--timeout", "3s", "reload")
 	if code != 1 || strings.Count(errOut, "the program announced no methods: it may not use the devrun channel") != 1 {
 		t.Fatalf("send: code %d, %q", code, errOut)
-	}
-}
-
-// waitCount blocks until the output holds s n times.
-func (l *lineLog) waitCount(t testing.TB, s string, n int) {
-	t.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		l.mu.Lock()
-		has, changed := strings.Count(l.buf.String(), s) >= n, l.changed
-		l.mu.Unlock()
-		if has {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("output never held %q %d times; got:\n%s", s, n, l.String())
-		}
 	}
 }
 

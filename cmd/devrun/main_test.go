@@ -268,10 +268,16 @@ func (l *lineLog) waitChange(t testing.TB) {
 // waitFor blocks until the output contains s.
 func (l *lineLog) waitFor(t testing.TB, s string) {
 	t.Helper()
+	l.waitCount(t, s, 1)
+}
+
+// waitCount blocks until the output holds s n times.
+func (l *lineLog) waitCount(t testing.TB, s string, n int) {
+	t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
 		l.mu.Lock()
-		has, changed := strings.Contains(l.buf.String(), s), l.changed
+		has, changed := strings.Count(l.buf.String(), s) >= n, l.changed
 		l.mu.Unlock()
 		if has {
 			return
@@ -279,7 +285,7 @@ func (l *lineLog) waitFor(t testing.TB, s string) {
 		select {
 		case <-changed:
 		case <-deadline:
-			t.Fatalf("output never contained %q; got:\n%s", s, l.String())
+			t.Fatalf("output never contained %q %d time(s); got:\n%s", s, n, l.String())
 		}
 	}
 }
