@@ -102,7 +102,10 @@ func (p *process) sayWatching(first bool) {
 	st := p.watcher.Stats()
 	folders := st.FoldersWatched + st.FoldersPolled
 	exts := "every file"
-	if len(p.watchOpts.Exts) > 0 {
+	switch {
+	case p.goWatch != nil:
+		exts = "what go build compiles, and templates"
+	case len(p.watchOpts.Exts) > 0:
 		exts = "." + strings.Join(p.watchOpts.Exts, " .")
 		if n := len(p.watchOpts.Files); n > 0 && n <= 3 {
 			exts += " " + strings.Join(p.watchOpts.Files, " ")
