@@ -119,6 +119,9 @@ func (c *controlServer) serve(nc net.Conn) {
 		"devrun.logs": func(ctx context.Context, params json.RawMessage) (any, error) {
 			return c.logs(conn, params)
 		},
+		childrpc.MethodEvents: func(_ context.Context, params json.RawMessage) (any, error) {
+			return c.ss.events.serve(conn, params)
+		},
 	}
 	conn = childrpc.NewConn(nc, childrpc.ConnOptions{
 		Handlers: handlers,

@@ -29,6 +29,7 @@ type process struct {
 	clear     bool
 	con       *console
 	cwd       string
+	events    *eventLog
 
 	nextCall atomic.Uint32 // round robin over instances for devrun.call
 
@@ -75,6 +76,7 @@ func (p *process) changed(b watcher.Batch) {
 	if p.clear {
 		p.con.clearScreen()
 	}
+	p.events.change(p, b.Paths)
 	p.con.printf(levelInfo, p.about, "restarting: %s", reason)
 	for _, path := range b.Paths {
 		p.con.printf(levelDetail, p.about, "changed: %s", relPath(path, p.cwd))
@@ -122,6 +124,7 @@ func (p *process) onEvent(instance int, e runner.Event) {
 			e.Command = append([]string{p.name}, e.Command[1:]...)
 		}
 	}
+	p.events.fromRunner(p, instance, e)
 	p.con.printf(eventLevel(e), about, "%s", e.String())
 	if e.Kind == runner.Exited && e.Reason != "stopped" && e.ExitCode != 0 && len(p.listen) > 0 && e.Duration < 2*time.Second {
 		p.con.printf(levelWarn, about, "%s", listenHint)
