@@ -130,6 +130,7 @@ type EventStream struct {
 	closeOnce sync.Once
 	follow    bool
 	stopped   bool
+	kept      int // events of the first answer not yet returned by Next
 }
 
 // eventBuffer bounds the notifications a slow reader of an EventStream holds; past it the
@@ -160,7 +161,7 @@ func FollowEvents(ctx context.Context, name string, since int64, follow bool) (*
 		conn.Close()
 		return nil, err
 	}
-	s.queue, s.next = res.Events, res.Last+1
+	s.queue, s.next, s.kept = res.Events, res.Last+1, len(res.Events)
 	for _, e := range res.Events {
 		s.name = e.Devrun
 	}
@@ -175,6 +176,7 @@ func (s *EventStream) Next(ctx context.Context) (Event, error) {
 		if len(s.queue) > 0 {
 			e := s.queue[0]
 			s.queue = s.queue[1:]
+			s.kept = max(s.kept-1, 0)
 			s.name = e.Devrun
 			s.stopped = s.stopped || e.Kind == EventStopped
 			return e, nil
@@ -226,6 +228,10 @@ func minKey(m map[int64]Event) int64 {
 	}
 	return k
 }
+
+// Caught says whether Next has returned every kept event of the first answer: what follows
+// is news, and the state they describe is the devrun's state now.
+func (s *EventStream) Caught() bool { return s.kept == 0 }
 
 // Close hangs up.
 func (s *EventStream) Close() error {
