@@ -107,6 +107,7 @@ func (c *controlServer) accept() {
 
 func (c *controlServer) serve(nc net.Conn) {
 	var conn *childrpc.Conn
+	connSet := make(chan struct{}) // a handler may run before NewConn has returned conn
 	handlers := map[string]childrpc.HandlerFunc{
 		"devrun.info":    func(context.Context, json.RawMessage) (any, error) { return c.ss.info(), nil },
 		"devrun.call":    c.ss.handleCall,
@@ -117,9 +118,11 @@ func (c *controlServer) serve(nc net.Conn) {
 			return "stopping", nil
 		},
 		"devrun.logs": func(ctx context.Context, params json.RawMessage) (any, error) {
+			<-connSet
 			return c.logs(conn, params)
 		},
 		childrpc.MethodEvents: func(_ context.Context, params json.RawMessage) (any, error) {
+			<-connSet
 			return c.ss.events.serve(conn, params)
 		},
 	}
@@ -132,6 +135,7 @@ func (c *controlServer) serve(nc net.Conn) {
 			c.ss.con.printf(levelDetail, "", "control client: "+format, args...)
 		},
 	})
+	close(connSet)
 	c.mu.Lock()
 	c.conns[conn] = struct{}{}
 	c.mu.Unlock()

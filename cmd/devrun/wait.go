@@ -98,6 +98,7 @@ func waitUntil(ctx context.Context, name, process, cond string, after int64, tim
 		return waitResult{outcome: waitTimedOut, message: fmt.Sprintf("%s within %s", what, timeout)}, nil
 	}
 	var stream *childrpc.EventStream
+	absent := "no devrun answered"
 	for {
 		var err error
 		stream, err = childrpc.FollowEvents(ctx, name, 0, true)
@@ -105,15 +106,16 @@ func waitUntil(ctx context.Context, name, process, cond string, after int64, tim
 			break
 		}
 		msg := strings.TrimPrefix(err.Error(), "childrpc: ")
-		if !strings.HasPrefix(msg, "no devrun") {
-			if ctx.Err() != nil {
-				return timedOut("no devrun answered")
-			}
+		switch {
+		case ctx.Err() != nil:
+			return timedOut(absent)
+		case !strings.HasPrefix(msg, "no devrun"):
 			return waitResult{}, errors.New(msg)
 		}
+		absent = msg
 		select {
 		case <-ctx.Done():
-			return timedOut(msg)
+			return timedOut(absent)
 		case <-time.After(appearPoll):
 		}
 	}
