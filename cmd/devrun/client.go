@@ -274,10 +274,11 @@ func cmdStop(ctx context.Context, args []string, s stdio) error {
 }
 
 func cmdLogs(ctx context.Context, args []string, s stdio) error {
-	fs := subFlags("logs", "[-n NAME | NAME] [-l LINES] [-f]", s)
+	fs := subFlags("logs", "[-n NAME | NAME] [-l LINES] [-f] [--json]", s)
 	name := nameFlag(fs)
 	lines := fs.IntP("lines", "l", 100, "how many of the last lines")
 	follow := fs.BoolP("follow", "f", false, "keep printing new lines until Ctrl-C")
+	asJSON := fs.Bool("json", false, "one JSON object per line: time, stream, process, text")
 	if err := parseSub(fs, args); err != nil {
 		return err
 	}
@@ -286,6 +287,11 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	printLine := func(l logLine) {
+		if *asJSON {
+			b, _ := json.Marshal(l)
+			fmt.Fprintln(s.out, string(b))
+			return
+		}
 		text := l.Text
 		if l.Process != "" {
 			text = l.Process + " | " + text

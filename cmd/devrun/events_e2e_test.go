@@ -151,9 +151,9 @@ func TestEventsThroughSaveBreakFixCrash(t *testing.T) {
 	}
 }
 
-// TestEventsBadInput: an unknown name or kind is a clear error and exit status 2, and the
-// readable form is one line per event.
-func TestEventsBadInput(t *testing.T) {
+// TestEventsCommandLine: an unknown name or kind is a clear error and exit status 2, the
+// readable form is one line per event, and logs --json is JSON.
+func TestEventsCommandLine(t *testing.T) {
 	rep := newReporter(t)
 	startRPCDevrun(t, "solo", rep)
 	if _, errOut, code := client(t, "", "events", "nosuch"); code != 2 || !strings.Contains(errOut, `no devrun named "nosuch"`) {
@@ -165,5 +165,16 @@ func TestEventsBadInput(t *testing.T) {
 	out, _, code := client(t, "", "events", "--no-follow", "--kind", "started")
 	if code != 0 || strings.Count(out, "\n") != 1 || !strings.Contains(out, "started (pid") {
 		t.Fatalf("events --no-follow --kind started: code %d, %q", code, out)
+	}
+	// logs --json uses the events' names for the same things.
+	out, _, _ = client(t, "", "logs", "--json")
+	var l map[string]any
+	if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &l); err != nil || l["time"] == nil || l["stream"] != "devrun" {
+		t.Fatalf("logs --json: %v %q", err, out)
+	}
+	for _, sub := range []string{"events", "wait", "mcp"} {
+		if out, _, code := client(t, "", sub, "-h"); code != 0 || strings.Count(out, "Usage:") != 1 {
+			t.Fatalf("%s -h: code %d\n%s", sub, code, out)
+		}
 	}
 }
