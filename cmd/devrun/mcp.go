@@ -10,13 +10,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
 	"github.com/devrun-dev/devrun/internal/config"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 func init() { subcommands["mcp"] = cmdMCP }
@@ -32,63 +30,61 @@ func cmdMCP(ctx context.Context, args []string, s stdio) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("mcp: no arguments expected, got %q", fs.Args())}
 	}
-	return newMCPServer().Run(ctx, guardedStdio(s.in, s.out))
+	return serveMCP(ctx, s.in, s.out, mcpTools())
 }
 
-// mcpServer holds the one tool whose description changes: call lists the methods the
-// running programs registered.
-type mcpServer struct {
-	*mcp.Server
-	mu          sync.Mutex
-	callMethods string
-}
+const mcpInstructions = "devrun builds and runs programs under development, restarts them on save or crash, " +
+	"and lets you call commands the running program registered. Use list first; after editing code, " +
+	"use wait_ready (or build_error) to see whether the new code runs."
 
-func newMCPServer() *mcpServer {
-	m := &mcpServer{Server: mcp.NewServer(&mcp.Implementation{Name: "devrun", Version: version}, &mcp.ServerOptions{
-		Instructions: "devrun builds and runs programs under development, restarts them on save or crash, " +
-			"and lets you call commands the running program registered. Use list first; after editing code, " +
-			"use wait_ready (or build_error) to see whether the new code runs.",
-	})}
-	mcp.AddTool(m.Server, &mcp.Tool{Name: "list", Description: "List the running devruns of this user: name, folder, command, and each process with its child pid, state, restarts and registered methods."}, mcpList)
-	mcp.AddTool(m.Server, &mcp.Tool{Name: "status", Description: "Status of one devrun: its processes (state, pid, restarts, methods), the state they are in after the latest events (built, running, ready, failed), and the last 20 events."}, mcpStatus)
-	mcp.AddTool(m.Server, &mcp.Tool{Name: "logs", Description: "The last lines of a devrun's output: the program's stdout and stderr and devrun's own lines, oldest first. since_event (a seq from events or status) keeps only what came from that event on, e.g. the output since the last start."}, mcpLogs)
-	mcp.AddTool(m.Server, &mcp.Tool{Name: "events", Description: "The kept lifecycle events of a devrun (the last 200): change, build-started, build-failed (with the compiler output), build-ok, started, ready, exited, crash-loop, reloaded, stopped. Each has a seq; since leaves out older ones."}, mcpEvents)
-	mcp.AddTool(m.Server, &mcp.Tool{Name: "build_error", Description: "The output of the last failed build of a devrun, if its latest build failed; otherwise says that the last build succeeded (or that it has no build step)."}, mcpBuildError)
-	mcp.AddTool(m.Server, &mcp.Tool{Name: "restart", Description: "Restart a devrun's program (rebuilding it first in Go mode), as if a file had changed, and by default wait until the new one is ready or has failed: the answer says which, with the build output or exit on a failure."}, mcpRestart)
-	mcp.AddTool(m.Server, &mcp.Tool{Name: "stop", Description: "Stop a devrun and its program."}, mcpStop)
-	mcp.AddTool(m.Server, &mcp.Tool{Name: "start", Description: "Start a new devrun in the background for a target in a folder (a Go package such as ./cmd/server or ., an executable, a .js/.py file, or a command) and return its name once its control socket answers. Its output is read with logs."}, mcpStart)
-	mcp.AddTool(m.Server, &mcp.Tool{Name: "wait_ready", Description: "Wait until a devrun's program is ready (it said so, or it has run for 1 s without saying so, or at once with --listen), or has failed (build failed, crashed). Waits for a devrun that has not started yet."}, mcpWaitReady)
-	m.addCallTool("")
-	m.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
-		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
-			if method == "tools/list" {
-				m.refreshCallTool(ctx)
-			}
-			return next(ctx, method, req)
-		}
-	})
-	return m
+// The tools' input schemas, by property.
+var (
+	nameProp    = prop{name: "name", typ: "string", desc: "the devrun (see list); may be left out when only one runs"}
+	processProp = prop{name: "process", typ: "string", desc: "only this process, with several in one devrun"}
+	timeoutProp = prop{name: "timeout", typ: "string", desc: "how long to wait, such as 30s (the default) or 2m"}
+)
+
+func mcpTools() []*mcpTool {
+	return []*mcpTool{
+		tool("list", "List the running devruns of this user: name, folder, command, and each process with its child pid, state, restarts and registered methods.",
+			nil, func(ctx context.Context, _ struct{}) (toolAnswer, error) { return mcpList(ctx) }),
+		tool("status", "Status of one devrun: its processes (state, pid, restarts, methods), the state they are in after the latest events (built, running, ready, failed), and the last 20 events.",
+			[]prop{nameProp}, mcpStatus),
+		tool("logs", "The last lines of a devrun's output: the program's stdout and stderr and devrun's own lines, oldest first. since_event (a seq from events or status) keeps only what came from that event on, e.g. the output since the last start.",
+			[]prop{nameProp, {name: "lines", typ: "integer", desc: "how many of the last lines (default 100, at most 1000)"},
+				{name: "since_event", typ: "integer", desc: "only lines from the time of the event with this seq on"}}, mcpLogs),
+		tool("events", "The kept lifecycle events of a devrun (the last 200): change, build-started, build-failed (with the compiler output), build-ok, started, ready, exited, crash-loop, reloaded, stopped. Each has a seq; since leaves out older ones.",
+			[]prop{nameProp, {name: "since", typ: "integer", desc: "only events with a greater seq"},
+				{name: "kinds", typ: "string", desc: "only these kinds, comma-separated"}}, mcpEvents),
+		tool("build_error", "The output of the last failed build of a devrun, if its latest build failed; otherwise says that the last build succeeded (or that it has no build step).",
+			[]prop{nameProp}, mcpBuildError),
+		tool("restart", "Restart a devrun's program (rebuilding it first in Go mode), as if a file had changed, and by default wait until the new one is ready or has failed: the answer says which, with the build output or exit on a failure.",
+			[]prop{nameProp, processProp, {name: "no_wait", typ: "boolean", desc: "answer at once instead of waiting for the new program"}, timeoutProp}, mcpRestart),
+		tool("stop", "Stop a devrun and its program.", []prop{nameProp}, mcpStop),
+		tool("start", "Start a new devrun in the background for a target in a folder (a Go package such as ./cmd/server or ., an executable, a .js/.py file, or a command) and return its name once its control socket answers. Its output is read with logs.",
+			[]prop{{name: "dir", typ: "string", desc: "the project folder, absolute", required: true},
+				{name: "target", typ: "string", desc: "what to run: ./cmd/server, ., bin/server, app.js, app.py, or a command", required: true},
+				{name: "args", typ: "array", desc: "arguments for the program"},
+				{name: "flags", typ: "array", desc: "devrun flags, such as --listen :8080 or -w src (see devrun -h)"},
+				{name: "name", typ: "string", desc: "the name to give it (default: the folder's name, made unique)"}}, mcpStart),
+		tool("call", "", // described when listed: the registered methods change
+			[]prop{{name: "name", typ: "string", desc: nameProp.desc}, {name: "process", typ: "string", desc: "the process, with several in one devrun"},
+				{name: "method", typ: "string", desc: "the method the program registered", required: true},
+				{name: "params", desc: "the method's params, any JSON value"},
+				{name: "timeout", typ: "string", desc: "give up after this long (default 10s)"}}, mcpCall),
+		tool("wait_ready", "Wait until a devrun's program is ready (it said so, or it has run for 1 s without saying so, or at once with --listen), or has failed (build failed, crashed). Waits for a devrun that has not started yet.",
+			[]prop{nameProp, processProp, timeoutProp,
+				{name: "after", typ: "integer", desc: "only a start after the event with this seq counts (from events or restart)"}}, mcpWaitReady),
+	}
 }
 
 const callDescription = "Call a command (a handler) that the running program registered, with JSON params, and return its result. "
 
-func (m *mcpServer) addCallTool(methods string) {
-	desc := callDescription + "No program has registered methods yet (see list)."
-	if methods != "" {
-		desc = callDescription + "Registered now: " + methods + "."
-	}
-	mcp.AddTool(m.Server, &mcp.Tool{Name: "call", Description: desc}, mcpCall)
-}
-
-// refreshCallTool rewrites call's description when the registered methods changed; only then,
-// since a change makes the client list the tools again.
-func (m *mcpServer) refreshCallTool(ctx context.Context) {
+// callToolDescription lists the methods the running programs registered now.
+func callToolDescription(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	list, err := childrpc.Instances(ctx)
-	if err != nil {
-		return
-	}
+	list, _ := childrpc.Instances(ctx)
 	var parts []string
 	for _, in := range list {
 		for _, p := range in.Processes {
@@ -97,71 +93,67 @@ func (m *mcpServer) refreshCallTool(ctx context.Context) {
 			}
 		}
 	}
-	methods := strings.Join(parts, "; ")
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if methods != m.callMethods {
-		m.callMethods = methods
-		m.addCallTool(methods)
+	if len(parts) == 0 {
+		return callDescription + "No running program has registered methods yet (see list)."
 	}
+	return callDescription + "Registered now (devrun/process: methods): " + strings.Join(parts, "; ") + "."
 }
 
-// The tools' inputs. A field without omitempty is required.
+// The tools' inputs, decoded from their arguments.
 type (
-	mcpNoInput   struct{}
 	mcpNameInput struct {
-		Name string `json:"name,omitempty" jsonschema:"the devrun (see list); may be left out when only one runs"`
+		Name string `json:"name"`
 	}
 	mcpLogsInput struct {
-		Name       string `json:"name,omitempty" jsonschema:"the devrun (see list); may be left out when only one runs"`
-		Lines      int    `json:"lines,omitempty" jsonschema:"how many of the last lines (default 100, at most 1000)"`
-		SinceEvent int64  `json:"since_event,omitempty" jsonschema:"only lines from the time of the event with this seq on"`
+		Name       string `json:"name"`
+		Lines      int    `json:"lines"`
+		SinceEvent int64  `json:"since_event"`
 	}
 	mcpEventsInput struct {
-		Name  string `json:"name,omitempty" jsonschema:"the devrun (see list); may be left out when only one runs"`
-		Since int64  `json:"since,omitempty" jsonschema:"only events with a greater seq"`
-		Kinds string `json:"kinds,omitempty" jsonschema:"only these kinds, comma-separated"`
+		Name  string `json:"name"`
+		Since int64  `json:"since"`
+		Kinds string `json:"kinds"`
 	}
 	mcpRestartInput struct {
-		Name    string `json:"name,omitempty" jsonschema:"the devrun (see list); may be left out when only one runs"`
-		Process string `json:"process,omitempty" jsonschema:"only this process, with several in one devrun"`
-		NoWait  bool   `json:"no_wait,omitempty" jsonschema:"answer at once instead of waiting for the new program"`
-		Timeout string `json:"timeout,omitempty" jsonschema:"how long to wait, such as 30s (the default) or 2m"`
+		Name    string `json:"name"`
+		Process string `json:"process"`
+		NoWait  bool   `json:"no_wait"`
+		Timeout string `json:"timeout"`
 	}
 	mcpStartInput struct {
-		Dir    string   `json:"dir" jsonschema:"the project folder, absolute"`
-		Target string   `json:"target" jsonschema:"what to run: ./cmd/server, ., bin/server, app.js, app.py, or a command"`
-		Args   []string `json:"args,omitempty" jsonschema:"arguments for the program"`
-		Flags  []string `json:"flags,omitempty" jsonschema:"devrun flags, such as --listen :8080 or -w src (see devrun -h)"`
-		Name   string   `json:"name,omitempty" jsonschema:"the name to give it (default: the folder's name, made unique)"`
+		Dir    string   `json:"dir"`
+		Target string   `json:"target"`
+		Args   []string `json:"args"`
+		Flags  []string `json:"flags"`
+		Name   string   `json:"name"`
 	}
 	mcpCallInput struct {
-		Name    string `json:"name,omitempty" jsonschema:"the devrun (see list); may be left out when only one runs"`
-		Process string `json:"process,omitempty" jsonschema:"the process, with several in one devrun"`
-		Method  string `json:"method" jsonschema:"the method the program registered"`
-		Params  any    `json:"params,omitempty" jsonschema:"the method's params, any JSON value"`
-		Timeout string `json:"timeout,omitempty" jsonschema:"give up after this long (default 10s)"`
+		Name    string          `json:"name"`
+		Process string          `json:"process"`
+		Method  string          `json:"method"`
+		Params  json.RawMessage `json:"params"`
+		Timeout string          `json:"timeout"`
 	}
 	mcpWaitInput struct {
-		Name    string `json:"name,omitempty" jsonschema:"the devrun (see list); may be left out when only one runs"`
-		Process string `json:"process,omitempty" jsonschema:"only this process, with several in one devrun"`
-		Timeout string `json:"timeout,omitempty" jsonschema:"how long to wait, such as 30s (the default) or 2m"`
-		After   int64  `json:"after,omitempty" jsonschema:"only a start after the event with this seq counts (from events or restart)"`
+		Name    string `json:"name"`
+		Process string `json:"process"`
+		Timeout string `json:"timeout"`
+		After   int64  `json:"after"`
 	}
 )
 
 // jsonResult is a tool's answer: the value as indented JSON text.
-func jsonResult(v any) (*mcp.CallToolResult, any, error) {
+func jsonResult(v any) (toolAnswer, error) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
-	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}}, nil, nil
+	return toolAnswer{text: string(b)}, nil
 }
 
 // textResult is a tool's answer in words; isError marks a failure the agent should act on.
-func textResult(text string, isError bool) (*mcp.CallToolResult, any, error) {
-	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}, IsError: isError}, nil, nil
+func textResult(text string, isError bool) (toolAnswer, error) {
+	return toolAnswer{text: text, isError: isError}, nil
 }
 
 func toolError(err error) error { return errors.New(strings.TrimPrefix(err.Error(), "childrpc: ")) }
@@ -177,10 +169,10 @@ func parseTimeout(s string, def time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
-func mcpList(ctx context.Context, _ *mcp.CallToolRequest, _ mcpNoInput) (*mcp.CallToolResult, any, error) {
+func mcpList(ctx context.Context) (toolAnswer, error) {
 	list, err := childrpc.Instances(ctx)
 	if err != nil {
-		return nil, nil, toolError(err)
+		return toolAnswer{}, toolError(err)
 	}
 	if list == nil {
 		list = []childrpc.Info{}
@@ -209,14 +201,14 @@ func mcpKeptEvents(ctx context.Context, name string, since int64) ([]childrpc.Ev
 	return res.Events, nil
 }
 
-func mcpStatus(ctx context.Context, _ *mcp.CallToolRequest, in mcpNameInput) (*mcp.CallToolResult, any, error) {
+func mcpStatus(ctx context.Context, in mcpNameInput) (toolAnswer, error) {
 	var info childrpc.Info
 	if err := mcpControl(ctx, in.Name, "devrun.info", nil, &info); err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	events, err := mcpKeptEvents(ctx, info.Name, 0)
 	if err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	state := map[string]string{}
 	for _, cond := range []string{condBuilt, condRunning, condReady} {
@@ -233,7 +225,7 @@ func mcpStatus(ctx context.Context, _ *mcp.CallToolRequest, in mcpNameInput) (*m
 	return jsonResult(map[string]any{"devrun": info, "state": state, "recent_events": recent})
 }
 
-func mcpLogs(ctx context.Context, _ *mcp.CallToolRequest, in mcpLogsInput) (*mcp.CallToolResult, any, error) {
+func mcpLogs(ctx context.Context, in mcpLogsInput) (toolAnswer, error) {
 	n := in.Lines
 	if n <= 0 {
 		n = 100
@@ -243,10 +235,10 @@ func mcpLogs(ctx context.Context, _ *mcp.CallToolRequest, in mcpLogsInput) (*mcp
 	if in.SinceEvent > 0 {
 		events, err := mcpKeptEvents(ctx, in.Name, in.SinceEvent-1)
 		if err != nil {
-			return nil, nil, err
+			return toolAnswer{}, err
 		}
 		if len(events) == 0 || events[0].Seq != in.SinceEvent {
-			return nil, nil, fmt.Errorf("no event %d is kept (see events)", in.SinceEvent)
+			return toolAnswer{}, fmt.Errorf("no event %d is kept (see events)", in.SinceEvent)
 		}
 		from = events[0].Time
 	}
@@ -257,7 +249,7 @@ func mcpLogs(ctx context.Context, _ *mcp.CallToolRequest, in mcpLogsInput) (*mcp
 		ask = defaultLogLines
 	}
 	if err := mcpControl(ctx, in.Name, "devrun.logs", map[string]any{"lines": ask}, &lines); err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	if !from.IsZero() {
 		lines = slices.DeleteFunc(lines, func(l logLine) bool { return l.Time.Before(from) })
@@ -279,14 +271,14 @@ func mcpLogs(ctx context.Context, _ *mcp.CallToolRequest, in mcpLogsInput) (*mcp
 	return textResult(b.String(), false)
 }
 
-func mcpEvents(ctx context.Context, _ *mcp.CallToolRequest, in mcpEventsInput) (*mcp.CallToolResult, any, error) {
+func mcpEvents(ctx context.Context, in mcpEventsInput) (toolAnswer, error) {
 	kinds, err := childrpc.ParseEventKinds(in.Kinds)
 	if err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	events, err := mcpKeptEvents(ctx, in.Name, in.Since)
 	if err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	if len(kinds) > 0 {
 		events = slices.DeleteFunc(events, func(e childrpc.Event) bool { return !slices.Contains(kinds, e.Kind) })
@@ -294,10 +286,10 @@ func mcpEvents(ctx context.Context, _ *mcp.CallToolRequest, in mcpEventsInput) (
 	return jsonResult(events)
 }
 
-func mcpBuildError(ctx context.Context, _ *mcp.CallToolRequest, in mcpNameInput) (*mcp.CallToolResult, any, error) {
+func mcpBuildError(ctx context.Context, in mcpNameInput) (toolAnswer, error) {
 	events, err := mcpKeptEvents(ctx, in.Name, 0)
 	if err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	for i := len(events) - 1; i >= 0; i-- {
 		switch e := events[i]; e.Kind {
@@ -310,21 +302,21 @@ func mcpBuildError(ctx context.Context, _ *mcp.CallToolRequest, in mcpNameInput)
 	return textResult("no build in the kept events (the target may have no build step)", false)
 }
 
-func mcpRestart(ctx context.Context, _ *mcp.CallToolRequest, in mcpRestartInput) (*mcp.CallToolResult, any, error) {
+func mcpRestart(ctx context.Context, in mcpRestartInput) (toolAnswer, error) {
 	timeout, err := parseTimeout(in.Timeout, 30*time.Second)
 	if err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	var res childrpc.EventsResult
 	if err := mcpControl(ctx, in.Name, childrpc.MethodEvents, childrpc.EventsParams{Since: -1}, &res); err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	var params any
 	if in.Process != "" {
 		params = restartRequest{Process: in.Process}
 	}
 	if err := mcpControl(ctx, in.Name, "devrun.restart", params, nil); err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	if in.NoWait {
 		return textResult(fmt.Sprintf("restarting; wait_ready with after=%d waits for the new program", res.Last), false)
@@ -333,10 +325,10 @@ func mcpRestart(ctx context.Context, _ *mcp.CallToolRequest, in mcpRestartInput)
 }
 
 // waitAnswer waits for ready after the event after and says how it went.
-func waitAnswer(ctx context.Context, name, process string, after int64, timeout time.Duration) (*mcp.CallToolResult, any, error) {
+func waitAnswer(ctx context.Context, name, process string, after int64, timeout time.Duration) (toolAnswer, error) {
 	w, err := waitUntil(ctx, name, process, condReady, after, timeout)
 	if err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	switch w.outcome {
 	case waitHeld:
@@ -354,10 +346,10 @@ func waitAnswer(ctx context.Context, name, process string, after int64, timeout 
 	return textResult("timed out: "+w.message, true)
 }
 
-func mcpWaitReady(ctx context.Context, _ *mcp.CallToolRequest, in mcpWaitInput) (*mcp.CallToolResult, any, error) {
+func mcpWaitReady(ctx context.Context, in mcpWaitInput) (toolAnswer, error) {
 	timeout, err := parseTimeout(in.Timeout, 30*time.Second)
 	if err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	after := int64(-1)
 	if in.After > 0 {
@@ -366,23 +358,21 @@ func mcpWaitReady(ctx context.Context, _ *mcp.CallToolRequest, in mcpWaitInput) 
 	return waitAnswer(ctx, in.Name, in.Process, after, timeout)
 }
 
-func mcpStop(ctx context.Context, _ *mcp.CallToolRequest, in mcpNameInput) (*mcp.CallToolResult, any, error) {
+func mcpStop(ctx context.Context, in mcpNameInput) (toolAnswer, error) {
 	if err := mcpControl(ctx, in.Name, "devrun.stop", nil, nil); err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	return textResult("stopping", false)
 }
 
-func mcpCall(ctx context.Context, _ *mcp.CallToolRequest, in mcpCallInput) (*mcp.CallToolResult, any, error) {
+func mcpCall(ctx context.Context, in mcpCallInput) (toolAnswer, error) {
 	timeout, err := parseTimeout(in.Timeout, 10*time.Second)
 	if err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	req := callRequest{Process: in.Process, Method: in.Method}
-	if in.Params != nil {
-		if req.Params, err = json.Marshal(in.Params); err != nil {
-			return nil, nil, err
-		}
+	if len(in.Params) > 0 && string(in.Params) != "null" {
+		req.Params = in.Params
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -390,9 +380,9 @@ func mcpCall(ctx context.Context, _ *mcp.CallToolRequest, in mcpCallInput) (*mcp
 	if err := mcpControl(ctx, in.Name, "devrun.call", req, &result); err != nil {
 		var rpcErr *childrpc.Error
 		if errors.As(err, &rpcErr) && rpcErr.Code == childrpc.CodeMethodNotFound {
-			return nil, nil, fmt.Errorf("%s: %s; %s", in.Method, rpcErr.Message, knownMethods(ctx, in.Name, in.Process, in.Method))
+			return toolAnswer{}, fmt.Errorf("%s: %s; %s", in.Method, rpcErr.Message, knownMethods(ctx, in.Name, in.Process, in.Method))
 		}
-		return nil, nil, fmt.Errorf("%s: %w", in.Method, err)
+		return toolAnswer{}, fmt.Errorf("%s: %w", in.Method, err)
 	}
 	return textResult(string(result), false)
 }
@@ -403,29 +393,29 @@ var startEnv []string
 // startTimeout bounds how long start waits for the new devrun's control socket.
 const startTimeout = 15 * time.Second
 
-func mcpStart(ctx context.Context, _ *mcp.CallToolRequest, in mcpStartInput) (*mcp.CallToolResult, any, error) {
+func mcpStart(ctx context.Context, in mcpStartInput) (toolAnswer, error) {
 	if !filepath.IsAbs(in.Dir) {
-		return nil, nil, fmt.Errorf("dir %q: want an absolute folder", in.Dir)
+		return toolAnswer{}, fmt.Errorf("dir %q: want an absolute folder", in.Dir)
 	}
 	if fi, err := os.Stat(in.Dir); err != nil || !fi.IsDir() {
-		return nil, nil, fmt.Errorf("dir %q is not a folder", in.Dir)
+		return toolAnswer{}, fmt.Errorf("dir %q is not a folder", in.Dir)
 	}
 	if in.Target == "" {
-		return nil, nil, errors.New("target: say what to run, such as ./cmd/server or app.js")
+		return toolAnswer{}, errors.New("target: say what to run, such as ./cmd/server or app.js")
 	}
 	list, err := childrpc.Instances(ctx)
 	if err != nil {
-		return nil, nil, toolError(err)
+		return toolAnswer{}, toolError(err)
 	}
 	name := in.Name
 	if name == "" {
 		name = uniqueName(config.NameFrom(filepath.Base(in.Dir)), list)
 	} else if slices.ContainsFunc(list, func(i childrpc.Info) bool { return i.Name == name }) {
-		return nil, nil, fmt.Errorf("a devrun called %q is running already", name)
+		return toolAnswer{}, fmt.Errorf("a devrun called %q is running already", name)
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	args := append(append([]string{"--name", name}, in.Flags...), "--", in.Target)
 	cmd := exec.Command(self, append(args, in.Args...)...)
@@ -435,7 +425,7 @@ func mcpStart(ctx context.Context, _ *mcp.CallToolRequest, in mcpStartInput) (*m
 	// itself for logs; a pipe to us would break when we exit.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return nil, nil, err
+		return toolAnswer{}, err
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -450,12 +440,12 @@ func mcpStart(ctx context.Context, _ *mcp.CallToolRequest, in mcpStartInput) (*m
 		}
 		select {
 		case err := <-exited:
-			return nil, nil, fmt.Errorf("devrun %s ended before it was up (%v): exit status 2 means bad flags or target; run it in a terminal to see why",
+			return toolAnswer{}, fmt.Errorf("devrun %s ended before it was up (%v): exit status 2 means bad flags or target; run it in a terminal to see why",
 				strings.Join(cmd.Args[1:], " "), err)
 		case <-deadline:
-			return nil, nil, fmt.Errorf("devrun %q started (pid %d) but its control socket did not answer within %s", name, cmd.Process.Pid, startTimeout)
+			return toolAnswer{}, fmt.Errorf("devrun %q started (pid %d) but its control socket did not answer within %s", name, cmd.Process.Pid, startTimeout)
 		case <-ctx.Done():
-			return nil, nil, ctx.Err()
+			return toolAnswer{}, ctx.Err()
 		case <-time.After(appearPoll):
 		}
 	}
