@@ -126,6 +126,13 @@ func TestEventsThroughSaveBreakFixCrash(t *testing.T) {
 	if !strings.Contains(e.Output, "undefined: undefinedThing") || e.Reason != "still running the previous build" {
 		t.Fatalf("build-failed: want the compiler's output and what runs now: %+v", e)
 	}
+	// wait and the MCP server tell the same story.
+	if _, errOut, code := client(t, "", "wait", "--built", "--timeout", "10s"); code != 1 || !strings.Contains(errOut, "undefined: undefinedThing") {
+		t.Fatalf("wait --built after a failed build: exit %d, %q", code, errOut)
+	}
+	if out := mcpCallOnce(t, "build_error", `{"name":"app"}`); !strings.Contains(out, "undefined: undefinedThing") {
+		t.Fatalf("build_error: %s", out)
+	}
 
 	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(goProgram, "VERSION", "v3", 1))
 	ev.next(t, childrpc.EventBuildOK, childrpc.EventBuildFailed)
@@ -176,5 +183,23 @@ func TestEventsCommandLine(t *testing.T) {
 		if out, _, code := client(t, "", sub, "-h"); code != 0 || strings.Count(out, "Usage:") != 1 {
 			t.Fatalf("%s -h: code %d\n%s", sub, code, out)
 		}
+	}
+}
+
+// TestEventsEndWhenDevrunIsKilled: a devrun killed with SIGKILL cannot say it stopped; the
+// stream still ends, with a stopped event.
+func TestEventsEndWhenDevrunIsKilled(t *testing.T) {
+	rep := newReporter(t)
+	d, _ := startRPCDevrun(t, "doomed", rep)
+	ev := startEvents(t, "-n", "doomed", "--since", "0")
+	ev.next(t, childrpc.EventStarted)
+	d.cmd.Process.Kill()
+	if e := ev.next(t, childrpc.EventStopped); e.Message != "devrun went away" || e.Devrun != "doomed" {
+		t.Fatalf("stopped: %+v", e)
+	}
+	select {
+	case <-ev.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("devrun events did not end when devrun was killed")
 	}
 }

@@ -244,3 +244,45 @@ func TestMCPRawJSONRPC(t *testing.T) {
 		t.Fatalf("tools/call echo: %v", m)
 	}
 }
+
+// mcpCallOnce runs `devrun mcp` for one tools/call and returns the text of its result.
+func mcpCallOnce(t *testing.T, tool, args string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "mcp")
+	cmd.Env = append(os.Environ(), "DEVRUN_TEST_AS=devrun", "XDG_RUNTIME_DIR="+runtimeDir(t))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	giveUp := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() }) // then the scan below ends
+	defer func() {
+		giveUp.Stop()
+		stdin.Close()
+		cmd.Wait()
+	}()
+	fmt.Fprintln(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"once","version":"1"}}}`)
+	fmt.Fprintln(stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	fmt.Fprintf(stdin, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":%q,"arguments":%s}}`+"\n", tool, args)
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var m struct {
+			ID     int `json:"id"`
+			Result struct {
+				Content []struct{ Text string } `json:"content"`
+			} `json:"result"`
+		}
+		if json.Unmarshal(sc.Bytes(), &m) == nil && m.ID == 2 && len(m.Result.Content) > 0 {
+			return m.Result.Content[0].Text
+		}
+	}
+	t.Fatalf("no answer to tools/call %s", tool)
+	return ""
+}
