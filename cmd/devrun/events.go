@@ -82,6 +82,9 @@ func (l *eventLog) fromRunner(p *process, instance int, re runner.Event) {
 		e.Kind, e.Reason = childrpc.EventReady, re.Reason
 	case runner.Exited:
 		e.Kind, e.Signal, e.ByDevrun = childrpc.EventExited, re.Signal, re.Reason == "stopped"
+		if e.ByDevrun {
+			e.Message += " (stopped by devrun)"
+		}
 		if re.Signal == "" {
 			code := re.ExitCode
 			e.ExitCode = &code
