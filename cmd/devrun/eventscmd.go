@@ -131,14 +131,16 @@ func eventLine(e childrpc.Event, withDevrun bool) string {
 	var b strings.Builder
 	b.WriteString(e.Time.Local().Format("15:04:05.000"))
 	who := e.Process
-	if withDevrun {
+	if e.Instance > 0 {
+		who += fmt.Sprintf(".%d", e.Instance)
+	}
+	if withDevrun && who != "" {
 		who = e.Devrun + "/" + who
+	} else if withDevrun {
+		who = e.Devrun
 	}
 	if who != "" {
 		b.WriteString(" " + who)
-	}
-	if e.Instance > 0 {
-		fmt.Fprintf(&b, ".%d", e.Instance)
 	}
 	b.WriteString(" " + e.Message)
 	if e.Kind == childrpc.EventBuildFailed && e.Output != "" {
