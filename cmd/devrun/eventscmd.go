@@ -45,7 +45,7 @@ func cmdEvents(ctx context.Context, args []string, s stdio) error {
 		*since = 0
 	}
 	var mu sync.Mutex
-	print := func(e childrpc.Event) {
+	show := func(e childrpc.Event) {
 		if len(kinds) > 0 && !slices.Contains(kinds, e.Kind) {
 			return
 		}
@@ -64,13 +64,13 @@ func cmdEvents(ctx context.Context, args []string, s stdio) error {
 			return inputError{errors.New(strings.TrimPrefix(err.Error(), "childrpc: "))}
 		}
 		defer stream.Close()
-		return copyEvents(ctx, stream, print)
+		return copyEvents(ctx, stream, show)
 	}
-	return followAll(ctx, *since, !*noFollow, print)
+	return followAll(ctx, *since, !*noFollow, show)
 }
 
 // copyEvents prints a stream's events until it ends.
-func copyEvents(ctx context.Context, stream *childrpc.EventStream, print func(childrpc.Event)) error {
+func copyEvents(ctx context.Context, stream *childrpc.EventStream, show func(childrpc.Event)) error {
 	for {
 		e, err := stream.Next(ctx)
 		if errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
@@ -79,13 +79,13 @@ func copyEvents(ctx context.Context, stream *childrpc.EventStream, print func(ch
 		if err != nil {
 			return err
 		}
-		print(e)
+		show(e)
 	}
 }
 
 // followAll follows every devrun that runs now or starts later, until ctx ends (or, without
 // follow, prints the kept events of those running now).
-func followAll(ctx context.Context, since int64, follow bool, print func(childrpc.Event)) error {
+func followAll(ctx context.Context, since int64, follow bool, show func(childrpc.Event)) error {
 	seen := map[string]bool{}
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -111,7 +111,7 @@ func followAll(ctx context.Context, since int64, follow bool, print func(childrp
 			go func() {
 				defer wg.Done()
 				defer stream.Close()
-				copyEvents(ctx, stream, print)
+				copyEvents(ctx, stream, show)
 			}()
 		}
 		if !follow {
