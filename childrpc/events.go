@@ -161,9 +161,13 @@ func FollowEvents(ctx context.Context, name string, since int64, follow bool) (*
 		conn.Close()
 		return nil, err
 	}
-	s.queue, s.next, s.kept = res.Events, res.Last+1, len(res.Events)
-	for _, e := range res.Events {
-		s.name = e.Devrun
+	s.queue, s.next, s.kept, s.name = res.Events, res.Last+1, len(res.Events), name
+	if name == "" {
+		// The name goes into the EventStopped that Next makes up if devrun is killed.
+		var info Info
+		if err := conn.Call(ctx, "devrun.info", nil, &info); err == nil {
+			s.name = info.Name
+		}
 	}
 	return s, nil
 }
