@@ -106,18 +106,6 @@ type Event struct {
 	Message    string    `json:"message"`               // the whole event as one line for a human
 }
 
-// Failed says whether e means that the program is not going to be running as it should
-// without another change: a failed build, a crash, a crash loop, or devrun gone.
-func (e Event) Failed() bool {
-	switch e.Kind {
-	case EventBuildFailed, EventCrashLoop, EventStopped:
-		return true
-	case EventExited:
-		return !e.ByDevrun
-	}
-	return false
-}
-
 // EventStream is one devrun's events, in order: the kept ones asked for, then each new one.
 type EventStream struct {
 	conn      *Conn

@@ -198,9 +198,7 @@ func (l *eventLog) publish(ctx context.Context) {
 				e.Output += b.String()
 				delete(building, label)
 			}
-			if len(e.Output) > maxEventOutput {
-				e.Output, e.OutputCut = e.Output[:maxEventOutput], true
-			}
+			e.Output, e.OutputCut = cutOutput(e.Output)
 		}
 		if e.Kind == childrpc.EventReady && st.ready {
 			continue // the program said so after devrun assumed it
@@ -240,6 +238,19 @@ func (l *eventLog) publish(ctx context.Context) {
 		generation := st.generation
 		time.AfterFunc(readySettle, func() { l.send(eventInput{p: in.p, instance: in.instance, settled: generation}) })
 	}
+}
+
+// cutOutput keeps the first maxEventOutput bytes of a build's output, at a line's end when
+// there is one: the first errors are the ones to fix.
+func cutOutput(s string) (string, bool) {
+	if len(s) <= maxEventOutput {
+		return s, false
+	}
+	s = s[:maxEventOutput]
+	if i := strings.LastIndexByte(s, '\n'); i > 0 {
+		s = s[:i+1]
+	}
+	return s, true
 }
 
 // waitQuiet reads the log until label's output has been quiet for buildOutputQuiet.

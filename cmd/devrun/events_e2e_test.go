@@ -203,3 +203,18 @@ func TestEventsEndWhenDevrunIsKilled(t *testing.T) {
 		t.Fatal("devrun events did not end when devrun was killed")
 	}
 }
+
+// TestEventsBuildOutputIsCut: a failed build's output is kept cut to a few KiB, at a line's
+// end, and marked as cut.
+func TestEventsBuildOutputIsCut(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevrun(t, dir, nil, "--name", "noisy", "-w", dir, "--build",
+		`i=0; while [ $i -lt 400 ]; do echo "error $i: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" >&2; i=$((i+1)); done; exit 1`, "--", "true")
+	d.stderr.waitFor(t, "build failed")
+	ev := startEvents(t, "noisy", "--since", "0")
+	e := ev.next(t, childrpc.EventBuildFailed)
+	if !e.OutputCut || len(e.Output) > maxEventOutput || len(e.Output) < maxEventOutput/2 ||
+		!strings.HasPrefix(e.Output, "error 0: ") || !strings.HasSuffix(e.Output, "x\n") {
+		t.Fatalf("build-failed output: cut %v, %d bytes, %q...%q", e.OutputCut, len(e.Output), e.Output[:min(len(e.Output), 20)], e.Output[max(len(e.Output)-20, 0):])
+	}
+}
