@@ -42,7 +42,7 @@ type eventLog struct {
 	seq       int64
 	followers map[*eventFollower]struct{}
 	finished  bool
-	senders   sync.WaitGroup // followers' goroutines still sending
+	senders   sync.WaitGroup // subscribers not released yet
 }
 
 // eventInput is one thing that happened, on its way to publish.
@@ -54,8 +54,8 @@ type eventInput struct {
 }
 
 type eventFollower struct {
-	ch   chan childrpc.Event
-	conn *childrpc.Conn
+	ch       chan childrpc.Event
+	overflow func()
 }
 
 func newEventLog(ss *session) *eventLog {
@@ -307,7 +307,7 @@ func (l *eventLog) add(e childrpc.Event) {
 		default:
 			delete(l.followers, f)
 			close(f.ch)
-			go f.conn.Close() // it may be stuck writing to a client that does not read
+			f.overflow()
 		}
 	}
 }
@@ -355,6 +355,36 @@ func (l *eventLog) events(seq int64) []childrpc.Event {
 	return l.sinceLocked(seq)
 }
 
+// subscribe returns the kept events after since and, atomically with them, a channel of every
+// later event (nil once devrun has stopped). The channel is closed after EventStopped, or when
+// the subscriber falls followBuffer events behind, after overflow is called (to hang up on a
+// client that may be stuck writing). The subscriber calls release when done; at the end devrun
+// waits, a bounded time, for every subscriber to release, so that EventStopped gets out.
+// The control socket's followers use it; so can anything else in devrun (a browser proxy).
+func (l *eventLog) subscribe(since int64, overflow func()) (res childrpc.EventsResult, ch <-chan childrpc.Event, release func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	res = childrpc.EventsResult{Events: l.sinceLocked(since), Last: l.seq}
+	if l.finished {
+		return res, nil, func() {}
+	}
+	f := &eventFollower{ch: make(chan childrpc.Event, followBuffer), overflow: overflow}
+	l.followers[f] = struct{}{}
+	l.senders.Add(1)
+	var once sync.Once
+	return res, f.ch, func() {
+		once.Do(func() {
+			l.mu.Lock()
+			if _, ok := l.followers[f]; ok {
+				delete(l.followers, f)
+				close(f.ch)
+			}
+			l.mu.Unlock()
+			l.senders.Done()
+		})
+	}
+}
+
 // serve answers childrpc.MethodEvents on a control connection.
 func (l *eventLog) serve(conn *childrpc.Conn, params json.RawMessage) (any, error) {
 	var p childrpc.EventsParams
@@ -363,35 +393,26 @@ func (l *eventLog) serve(conn *childrpc.Conn, params json.RawMessage) (any, erro
 			return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: childrpc.MethodEvents + ": " + err.Error()}
 		}
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	res := childrpc.EventsResult{Events: l.sinceLocked(p.Since), Last: l.seq}
-	if !p.Follow || l.finished {
+	if !p.Follow {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return childrpc.EventsResult{Events: l.sinceLocked(p.Since), Last: l.seq}, nil
+	}
+	res, ch, release := l.subscribe(p.Since, func() { go conn.Close() })
+	if ch == nil {
 		return res, nil
 	}
-	f := &eventFollower{ch: make(chan childrpc.Event, followBuffer), conn: conn}
-	l.followers[f] = struct{}{}
-	l.senders.Add(1)
 	go func() {
-		defer l.senders.Done()
-		for e := range f.ch {
+		defer release()
+		for e := range ch {
 			if conn.Notify(context.Background(), childrpc.MethodEvent, e) != nil {
-				break
+				return
 			}
 		}
-		l.mu.Lock()
-		delete(l.followers, f)
-		l.mu.Unlock()
 	}()
 	go func() {
-		// A client that hangs up stops its sender.
-		<-conn.Done()
-		l.mu.Lock()
-		if _, ok := l.followers[f]; ok {
-			delete(l.followers, f)
-			close(f.ch)
-		}
-		l.mu.Unlock()
+		<-conn.Done() // a client that hangs up is released at once
+		release()
 	}()
 	return res, nil
 }
