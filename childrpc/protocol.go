@@ -48,6 +48,10 @@ const (
 	MethodStop = "devrun.stop" // no params
 	MethodLogs = "devrun.logs" // LogsParams; LogsResult, the lines themselves as MethodLog
 	MethodLog  = "devrun.log"  // notification to a client, LogLine
+	// The event stream (events.go): a client calls MethodEvents with EventsParams and gets
+	// the kept events; with Follow, each later one comes as a MethodEvent notification.
+	MethodEvents = "devrun.events"
+	MethodEvent  = "devrun.event"
 )
 
 // MethodCancelRequest asks the peer to stop working on a request (CancelParams); the

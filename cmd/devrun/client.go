@@ -280,10 +280,11 @@ func cmdStop(ctx context.Context, args []string, s stdio) error {
 }
 
 func cmdLogs(ctx context.Context, args []string, s stdio) error {
-	fs := subFlags("logs", "[-n NAME | NAME] [-l LINES] [-f]", s)
+	fs := subFlags("logs", "[-n NAME | NAME] [-l LINES] [-f] [--json]", s)
 	name := nameFlag(fs)
 	lines := fs.IntP("lines", "l", 100, "how many of the last lines")
 	follow := fs.BoolP("follow", "f", false, "keep printing new lines until Ctrl-C")
+	asJSON := fs.Bool("json", false, "one JSON object per line: time, stream, process, text")
 	if err := parseSub(fs, args); err != nil {
 		return err
 	}
@@ -292,6 +293,11 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	printLine := func(l logLine) {
+		if *asJSON {
+			b, _ := json.Marshal(l)
+			fmt.Fprintln(s.out, string(b))
+			return
+		}
 		text := l.Text
 		if l.Process != "" {
 			text = l.Process + " | " + text
@@ -301,6 +307,17 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 		}
 		fmt.Fprintln(s.out, text)
 	}
+	err = readLogs(ctx, target, *lines, *follow, printLine)
+	var rpcErr *childrpc.Error
+	if errors.As(err, &rpcErr) {
+		return sendError(childrpc.MethodLogs, 0, err, s)
+	}
+	return err
+}
+
+// readLogs asks the devrun called name for its last n lines of output (and, with follow,
+// every later one until it stops or ctx ends), handing each to each, in order.
+func readLogs(ctx context.Context, name string, n int, follow bool, each func(logLine)) error {
 	// The lines come as devrun.log notifications, which a Conn runs in order; the answer
 	// to devrun.logs says how many of them are the backlog.
 	followed := make(chan logLine, 256)
@@ -316,26 +333,25 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 			return nil, nil
 		},
 	}
-	conn, err := dial(ctx, target, handlers)
+	conn, err := dial(ctx, name, handlers)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	n := *lines
 	answer := make(chan error, 1)
 	var res childrpc.LogsResult
 	go func() {
-		answer <- conn.Call(ctx, childrpc.MethodLogs, childrpc.LogsParams{Lines: &n, Follow: *follow}, &res)
+		answer <- conn.Call(ctx, childrpc.MethodLogs, childrpc.LogsParams{Lines: &n, Follow: follow}, &res)
 	}()
 	printed, want := 0, -1
-	for !(printed == want && !*follow) {
+	for !(printed == want && !follow) {
 		select {
 		case l := <-followed:
-			printLine(l)
+			each(l)
 			printed++
 		case err := <-answer:
 			if err != nil {
-				return sendError(childrpc.MethodLogs, 0, err, s)
+				return err
 			}
 			want = res.Lines
 		case <-conn.Done():

@@ -45,7 +45,7 @@ _devrun() {
 		local name="" i
 		for ((i = 2; i < cword; i++)); do [[ ${words[i]} == -n || ${words[i]} == --name ]] && name=${words[i+1]}; done
 		COMPREPLY=($(compgen -W "$(devrun __complete methods $name)" -- "$cur")) ;;
-	restart|stop|logs|ls) COMPREPLY=($(compgen -W "$(devrun __complete instances)" -- "$cur")) ;;
+	restart|stop|logs|ls|events|wait) COMPREPLY=($(compgen -W "$(devrun __complete instances)" -- "$cur")) ;;
 	completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
 	help) COMPREPLY=($(compgen -W "$(devrun __complete subcommands)" -- "$cur")) ;;
 	*) compopt -o default 2>/dev/null; COMPREPLY=() ;;
@@ -76,7 +76,7 @@ _devrun() {
 		local i=${words[(i)-n]} name=""
 		(( i < CURRENT )) && name=${words[i+1]}
 		compadd -- ${(f)"$(devrun __complete methods $name)"} ;;
-	restart|stop|logs|ls) compadd -- ${(f)"$(devrun __complete instances)"} ;;
+	restart|stop|logs|ls|events|wait) compadd -- ${(f)"$(devrun __complete instances)"} ;;
 	completion) compadd bash zsh fish ;;
 	help) compadd -- ${(f)"$(devrun __complete subcommands)"} ;;
 	*) _files ;;
@@ -99,7 +99,7 @@ end
 complete -c devrun -n '__devrun_wants_values' -f -a '(__devrun_prev_values)'
 complete -c devrun -n 'string match -q -- "-*" (commandline -ct)' -f -a '(devrun __complete flags (__devrun_sub))'
 complete -c devrun -n '__fish_use_subcommand' -a '(devrun __complete subcommands)'
-complete -c devrun -n '__fish_seen_subcommand_from restart stop logs ls' -f -a '(devrun __complete instances)'
+complete -c devrun -n '__fish_seen_subcommand_from restart stop logs ls events wait' -f -a '(devrun __complete instances)'
 complete -c devrun -n '__fish_seen_subcommand_from send' -f -a '(devrun __complete methods)'
 complete -c devrun -n '__fish_seen_subcommand_from completion' -f -a 'bash zsh fish'
 complete -c devrun -n '__fish_seen_subcommand_from help' -f -a '(devrun __complete subcommands)'

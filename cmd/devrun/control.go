@@ -170,6 +170,7 @@ func (c *controlServer) refuse(conn net.Conn) {
 
 func (c *controlServer) serve(nc net.Conn) {
 	var conn *childrpc.Conn
+	connSet := make(chan struct{}) // a handler may run before NewConn has returned conn
 	handlers := map[string]childrpc.HandlerFunc{
 		childrpc.MethodInfo:    func(context.Context, json.RawMessage) (any, error) { return c.ss.info(), nil },
 		childrpc.MethodCall:    c.ss.handleCall,
@@ -180,7 +181,12 @@ func (c *controlServer) serve(nc net.Conn) {
 			return "stopping", nil
 		},
 		childrpc.MethodLogs: func(ctx context.Context, params json.RawMessage) (any, error) {
+			<-connSet
 			return c.logs(ctx, conn, params)
+		},
+		childrpc.MethodEvents: func(_ context.Context, params json.RawMessage) (any, error) {
+			<-connSet
+			return c.ss.events.serve(conn, params)
 		},
 	}
 	conn = childrpc.NewConn(nc, childrpc.ConnOptions{
@@ -195,6 +201,7 @@ func (c *controlServer) serve(nc net.Conn) {
 			c.ss.con.printf(levelDetail, "", "control client: "+format, args...)
 		},
 	})
+	close(connSet)
 	c.mu.Lock()
 	c.conns[conn] = struct{}{}
 	c.mu.Unlock()

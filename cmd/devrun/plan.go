@@ -104,6 +104,7 @@ func newSession(o *options, s stdio) (*session, error) {
 
 	ss := &session{con: con, dir: cwd, logs: newLogRing(defaultLogLines), started: time.Now()}
 	con.tee = func(line string) { ss.logs.add("devrun", line) }
+	ss.events = newEventLog(ss)
 	ss.name = top.Name
 	if ss.name == "" {
 		ss.name = config.NameFrom(filepath.Base(cwd))
@@ -157,7 +158,7 @@ func (ss *session) newProcess(st config.Process, clear bool, about, cwd string, 
 		ss.con.printf(levelInfo, about, "%s", t.Debug) // once: the address does not change
 	}
 	p := &process{name: st.Name, about: about, target: t, con: ss.con, cwd: cwd, clear: clear, dependsOn: st.DependsOn, rules: st.Rules(),
-		readyTimeout: st.ReadyTimeout, ready: make(chan struct{})}
+		readyTimeout: st.ReadyTimeout, ready: make(chan struct{}), events: ss.events}
 	if p.name == "" {
 		p.name = t.Name
 	}

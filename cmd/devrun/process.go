@@ -37,6 +37,7 @@ type process struct {
 	con       *console
 	cwd       string
 	browser   *browserHook // the reload proxy (--browser), or nil
+	events    *eventLog
 
 	nextCall atomic.Uint32 // round robin over instances for devrun.call
 
@@ -179,6 +180,7 @@ func (p *process) changed(ctx context.Context, b watcher.Batch) {
 	if b.Rescan {
 		reason += " (found by a rescan)"
 	}
+	p.events.change(p, b.Paths)
 	for _, path := range b.Paths {
 		p.con.printf(levelDetail, p.about, "changed: %s", relPath(path, p.cwd))
 	}
@@ -205,6 +207,7 @@ func (p *process) changed(ctx context.Context, b watcher.Batch) {
 			p.con.printf(levelInfo, p.about, "%s", o.Describe())
 		case sess.Reloaded:
 			p.con.printf(levelInfo, p.about, "%s", o.Describe())
+			p.events.reloaded(p, o.Rule.Send, o.Files, o.Took)
 			if p.browser != nil {
 				p.browser.proxy.Reload(o.Describe())
 			}
@@ -281,6 +284,7 @@ func (p *process) onEvent(instance int, e runner.Event) {
 		p.buildProgress(instance, about).end()
 	}
 	p.goWatch.onEvent(p, e)
+	p.events.fromRunner(p, instance, e)
 	line := e.String()
 	if e.Kind == runner.GaveUp {
 		line += " (or type rs)"

@@ -33,6 +33,7 @@ type session struct {
 	procs   []*process
 	sockets []*heldSocket
 	logs    *logRing
+	events  *eventLog
 	stdin   *io.PipeWriter
 	started time.Time
 	streams []*outputStream // the programs' output on its way to the screen and the logs
@@ -107,6 +108,8 @@ func signalName(sig os.Signal) string {
 
 // run starts every process (in dependency order) and returns when all of them have stopped.
 func (ss *session) run(ctx context.Context) {
+	stopEvents := ss.events.start()
+	defer stopEvents()
 	var wg sync.WaitGroup
 	for _, p := range ss.procs {
 		p.start(ctx, &wg, ss)

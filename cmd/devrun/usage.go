@@ -11,7 +11,8 @@ when it crashes, and lets you call commands the running program registered.
 
 Usage:
   devrun [flags] [--] TARGET [ARGS...]
-  devrun ls | send | restart | stop | logs | completion | version | help
+  devrun ls | send | restart | stop | logs | events | wait | mcp | completion
+         | version | help
 
 TARGET is one of:
   ./app, ., main.go   a Go package or file: built with go build, rebuilt on save
@@ -42,6 +43,10 @@ Client commands (for a devrun running in another terminal):
                                             call a command of the program
   devrun restart [-n NAME] / stop [-n NAME] restart it / stop it
   devrun logs [-n NAME] [-l 100] [-f]       its recent output, then follow
+  devrun events [-n NAME|--all] [--json]    follow builds, starts, crashes
+  devrun wait [-n NAME] [--ready]           until it is ready (exit 1: it
+                                            failed, 2: timed out)
+  devrun mcp                                an MCP server for coding agents
   devrun help SUBCOMMAND                    a subcommand's flags
   devrun completion bash|zsh|fish           shell completion script
 
