@@ -80,6 +80,10 @@ func (l *eventLog) fromRunner(p *process, instance int, re runner.Event) {
 		e.Kind = childrpc.EventStarted
 	case runner.Ready:
 		e.Kind, e.Reason = childrpc.EventReady, re.Reason
+	case runner.Unchanged:
+		// The running program is what the change builds: for a script waiting on the
+		// change, it is ready as it is.
+		e.Kind, e.Reason = childrpc.EventReady, "no change in the binary; still running"
 	case runner.Exited:
 		e.Kind, e.Signal, e.ByDevrun = childrpc.EventExited, re.Signal, re.Reason == "stopped"
 		if e.ByDevrun {
