@@ -85,6 +85,10 @@ func run(saves, requests int) error {
 	os.WriteFile(filepath.Join(app, "go.mod"), []byte(gomod), 0o644)
 	mainGo := filepath.Join(app, "main.go")
 	os.WriteFile(mainGo, src, 0o644)
+	// main.go embeds its page template.
+	if err := os.CopyFS(filepath.Join(app, "templates"), os.DirFS(filepath.Join(repo, "examples/hello/templates"))); err != nil {
+		return err
+	}
 	tidy := exec.Command("go", "mod", "tidy")
 	tidy.Dir = app
 	if out, err := tidy.CombinedOutput(); err != nil {

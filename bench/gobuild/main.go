@@ -272,6 +272,9 @@ func copyApp(work, name, repo string, src []byte) (string, error) {
 	gomod := fmt.Sprintf("module example.com/app\n\ngo 1.25\n\nrequire github.com/devrun-dev/devrun v0.0.0\n\nreplace github.com/devrun-dev/devrun => %s\n", repo)
 	os.WriteFile(filepath.Join(app, "go.mod"), []byte(gomod), 0o644)
 	os.WriteFile(filepath.Join(app, "main.go"), src, 0o644)
+	if err := copyTemplates(repo, app); err != nil {
+		return "", err
+	}
 	tidy := exec.Command("go", "mod", "tidy")
 	tidy.Dir = app
 	if out, err := tidy.CombinedOutput(); err != nil {
@@ -383,4 +386,9 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// copyTemplates copies the example's templates/ folder, which its main.go embeds.
+func copyTemplates(repo, app string) error {
+	return os.CopyFS(filepath.Join(app, "templates"), os.DirFS(filepath.Join(repo, "examples/hello/templates")))
 }
