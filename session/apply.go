@@ -22,8 +22,8 @@ type Instance interface {
 }
 
 // HandlerTimeout is how long a program's handler has to take a change before devrun restarts
-// the program instead.
-const HandlerTimeout = 5 * time.Second
+// the program instead. A variable for tests.
+var HandlerTimeout = 5 * time.Second
 
 // Outcome is one thing a plan did, for the caller to report.
 type Outcome struct {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
 	"github.com/devrun-dev/devrun/internal/config"
@@ -24,6 +25,10 @@ type fakeInstance struct {
 
 func (f *fakeInstance) Call(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
 	f.calls = append(f.calls, method+" "+string(params))
+	if reflect.ValueOf(f.answer).Pointer() == reflect.ValueOf(hang).Pointer() {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	if f.answer == nil {
 		return json.RawMessage(`null`), nil
 	}
@@ -34,7 +39,12 @@ func (f *fakeInstance) RestartFor(reason string, changed []string, onlyInputs bo
 	f.restarts = append(f.restarts, changed)
 }
 
+// hang stands for a handler that never answers: the fake waits for the call's context.
+func hang(string, json.RawMessage) (json.RawMessage, error) { panic("the fake waits instead") }
+
 func TestApply(t *testing.T) {
+	defer func(d time.Duration) { HandlerTimeout = d }(HandlerTimeout)
+	HandlerTimeout = 5 * time.Millisecond
 	send := config.Rule{Files: []string{"templates/**"}, Send: "reload"}
 	hup := config.Rule{Files: []string{"*.yaml"}, Signal: "SIGHUP"}
 	errorWith := func(code int, msg string) func(string, json.RawMessage) (json.RawMessage, error) {
@@ -73,6 +83,9 @@ func TestApply(t *testing.T) {
 			kinds: []OutcomeKind{Fallback, Restarted}, why: "the handler asked for a restart", calls: 1, restarts: [][]string{{"templates/a.html"}}},
 		{name: "a mixed batch restarts once and calls nothing", plan: Plan{Restart: []string{"main.go"}, Actions: []Action{{send, []string{"templates/a.html"}}, {hup, []string{"app.yaml"}}}},
 			kinds: []OutcomeKind{Restarted}, restarts: [][]string{{"main.go", "templates/a.html", "app.yaml"}}},
+		{name: "a handler that does not answer in time restarts", plan: Plan{Actions: []Action{{send, []string{"templates/a.html"}}}},
+			answer: hang, kinds: []OutcomeKind{Fallback, Restarted}, why: "reload did not answer within 5ms", calls: 1,
+			restarts: [][]string{{"templates/a.html"}}},
 		{name: "signal", plan: Plan{Actions: []Action{{hup, []string{"app.yaml"}}}}, kinds: []OutcomeKind{Signalled}, signals: 1},
 	}
 	for _, tc := range cases {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -123,5 +124,76 @@ func TestHelpFitsEightyColumns(t *testing.T) {
 				t.Errorf("%v: a line of %d columns: %q", args, len([]rune(line)), line)
 			}
 		}
+	}
+}
+
+// TestUvicornAppWritingSQLite: `devrun -- python3 -m uvicorn main:app`, the habit of uvicorn
+// users, watches the sources only: the app's writes to its sqlite file on each POST do not
+// restart it; an edit of main.py does.
+func TestUvicornAppWritingSQLite(t *testing.T) {
+	python := "/usr/bin/python3" // Debian's python3-uvicorn (.ci/run installs it)
+	if err := exec.Command(python, "-c", "import uvicorn").Run(); err != nil {
+		t.Skip("uvicorn is not installed for /usr/bin/python3 (.ci/run installs python3-uvicorn)")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	app := `import os, sqlite3
+db = sqlite3.connect("sql_app.db", check_same_thread=False)
+db.execute("create table if not exists hits (n integer)")
+print("app up", os.getpid(), flush=True)
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    if scope["method"] == "POST":
+        db.execute("insert into hits values (1)")
+        db.commit()
+    await send({"type": "http.response.start", "status": 200, "headers": [[b"content-type", b"text/plain"]]})
+    await send({"type": "http.response.body", "body": b"ok"})
+`
+	writeFile(t, filepath.Join(dir, "main.py"), app)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	l.Close()
+	d := startDevrun(t, dir, nil, "-v", "--", python, "-m", "uvicorn", "main:app", "--port", port)
+	d.stderr.waitFor(t, "Uvicorn running on")
+	for range 3 {
+		resp, err := http.Post("http://127.0.0.1:"+port+"/", "text/plain", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sql_app.db")); err != nil {
+		t.Fatalf("the app wrote no database: %v", err)
+	}
+	// Had the database counted, it would be named with main.py, in this batch or before it.
+	writeFile(t, filepath.Join(dir, "main.py"), app+"# edited\n")
+	d.stderr.waitFor(t, "restarting: main.py changed")
+	d.stderr.waitCount(t, "app up", 2)
+	if out := d.stderr.String(); strings.Contains(out, "sql_app.db") || strings.Count(out, "app up") != 2 {
+		t.Errorf("the app's own database writes counted:\n%s", out)
+	}
+}
+
+// TestControlSocketLeavesOtherFiles: a regular file where the control socket would go is not
+// removed; devrun says so and runs on without its control socket.
+func TestControlSocketLeavesOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	sockDir := filepath.Join(runtimeDir(t), "devrun")
+	if err := os.MkdirAll(sockDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	inTheWay := filepath.Join(sockDir, "precious.sock")
+	writeFile(t, inTheWay, "not a socket")
+	rep := newReporter(t)
+	d := startDevrun(t, dir, rep, append([]string{"--name", "precious", "-w", dir}, childArgs("serve")...)...)
+	rep.next(t, "start")
+	d.stderr.waitFor(t, "a file that is not a socket is in the way")
+	if b, err := os.ReadFile(inTheWay); err != nil || string(b) != "not a socket" {
+		t.Fatalf("the file in the way was touched: %q, %v", b, err)
 	}
 }
