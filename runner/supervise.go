@@ -247,12 +247,13 @@ func (s *supervisor) tryStart() {
 	if overlapping && s.next != nil || !overlapping && (s.cur != nil || s.next != nil || len(s.retired) > 0) {
 		return
 	}
-	s.startPending = false
 	if err := prepareHost(); err != nil && !s.warned {
 		s.warned = true
 		s.emit(Event{Kind: Warning, Reason: "less protection against leftover processes", Err: err})
 	}
+	// Still pending while it starts: Status, asked the moment the child runs, says starting.
 	g, err := s.startGeneration()
+	s.startPending = false
 	if err != nil {
 		s.emit(Event{Kind: StartFailed, Command: s.cfg.Command, Err: err})
 		return
@@ -260,9 +261,11 @@ func (s *supervisor) tryStart() {
 	if overlapping {
 		s.next = g
 		g.readyTimer = time.AfterFunc(s.cfg.ReadyTimeout, func() { s.r.inbox.post(msgReadyTimeout{g}) })
+		s.publish()
 		return
 	}
 	s.setCurrent(g)
+	s.publish()
 }
 
 // setCurrent makes g (or nothing) the generation that Call and stdin reach.

@@ -199,17 +199,9 @@ func writeTree(t *testing.T, root string, files map[string]string) {
 // order (they come over two connections), and checks what the new one reported.
 func restarted(t *testing.T, rep *reporter, old, want string) string {
 	t.Helper()
-	var start string
-	for stopped := false; !stopped || start == ""; {
-		switch l := rep.next(t, ""); {
-		case l == "stop "+pidOf(old):
-			stopped = true
-		case strings.HasPrefix(l, "start ") && start == "":
-			if !strings.HasSuffix(l, " "+want) {
-				t.Fatalf("the program reported %q, want %q", l, want)
-			}
-			start = l
-		}
+	start := rep.replaced(t, old)
+	if !strings.HasSuffix(start, " "+want) {
+		t.Fatalf("the program reported %q, want %q", start, want)
 	}
 	return start
 }

@@ -57,6 +57,10 @@ func testChild(args []string) int {
 	if len(args) > 0 {
 		mode = args[0]
 	}
+	// Signals are caught before the child says it runs: a stop right after "start" must
+	// still be reported.
+	sigs := make(chan os.Signal, 1)
+	signalNotify(sigs)
 	report(fmt.Sprintf("start %d", os.Getpid()))
 	switch mode {
 	case "exit":
@@ -78,8 +82,6 @@ func testChild(args []string) int {
 		}
 		report(fmt.Sprintf("grandchild %d", cmd.Process.Pid))
 	}
-	sigs := make(chan os.Signal, 1)
-	signalNotify(sigs)
 	go func() {
 		sc := bufio.NewScanner(os.Stdin)
 		for sc.Scan() {
@@ -171,6 +173,24 @@ func (r *reporter) next(t testing.TB, prefix string) string {
 			t.Fatalf("no %q report from the child within 30s", prefix)
 		}
 	}
+}
+
+// replaced waits for the stop report of the program that reported old ("start PID ...") and
+// the next start report, in either order (they come over two connections), and returns the
+// start report.
+func (r *reporter) replaced(t testing.TB, old string) string {
+	t.Helper()
+	stop := "stop " + pidOf(old)
+	var start string
+	for stopped := false; !stopped || start == ""; {
+		switch l := r.next(t, ""); {
+		case l == stop || strings.HasPrefix(l, stop+" "):
+			stopped = true
+		case strings.HasPrefix(l, "start ") && start == "":
+			start = l
+		}
+	}
+	return start
 }
 
 // devrunProc is the devrun command under test.
