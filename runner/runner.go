@@ -132,7 +132,7 @@ func (r *Runner) Status() Status {
 	return st
 }
 
-func (r *Runner) post(m any) {
+func (r *Runner) post(m message) {
 	if r.running.Load() {
 		r.inbox.post(m)
 	}
@@ -142,11 +142,11 @@ func (r *Runner) post(m any) {
 // goroutines) without ever blocking, and the supervisor takes everything in order.
 type inbox struct {
 	mu   sync.Mutex
-	msgs []any
+	msgs []message
 	wake chan struct{} // capacity 1: "there is something to take"
 }
 
-func (b *inbox) post(m any) {
+func (b *inbox) post(m message) {
 	b.mu.Lock()
 	b.msgs = append(b.msgs, m)
 	b.mu.Unlock()
@@ -156,7 +156,7 @@ func (b *inbox) post(m any) {
 	}
 }
 
-func (b *inbox) take() []any {
+func (b *inbox) take() []message {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	m := b.msgs

@@ -10,6 +10,25 @@ import (
 	"time"
 )
 
+// message is what the supervisor's inbox holds: the closed set of types below, each of which
+// handle takes.
+type message interface{ inbox() }
+
+func (msgRestart) inbox()      {}
+func (msgKill) inbox()         {}
+func (msgSignal) inbox()       {}
+func (msgExited) inbox()       {}
+func (msgGone) inbox()         {}
+func (msgGrace) inbox()        {}
+func (msgReady) inbox()        {}
+func (msgReadyTimeout) inbox() {}
+func (msgHello) inbox()        {}
+func (msgChildValue) inbox()   {}
+func (msgChannelLog) inbox()   {}
+func (msgBackoff) inbox()      {}
+func (msgBuildExited) inbox()  {}
+func (msgBuildGone) inbox()    {}
+
 // Messages of the supervisor's inbox.
 type (
 	msgRestart struct {
@@ -143,7 +162,7 @@ func (s *supervisor) alive() bool {
 	return s.cur != nil || s.next != nil || len(s.retired) > 0 || s.bld != nil
 }
 
-func (s *supervisor) handle(m any) {
+func (s *supervisor) handle(m message) {
 	switch m := m.(type) {
 	case msgRestart:
 		s.restart(m)
@@ -193,6 +212,8 @@ func (s *supervisor) handle(m any) {
 		s.buildExited(m.b, m.st)
 	case msgBuildGone:
 		s.buildGone(m.b)
+	default:
+		panic(fmt.Sprintf("runner: the supervisor has no case for %T", m)) // a message added without one
 	}
 }
 
