@@ -16,7 +16,7 @@ import (
 // generation is one start of the command: its process group and what the runner holds for it.
 type generation struct {
 	id      int
-	grp     *group
+	grp     procGroup
 	pid     int
 	started time.Time
 
@@ -31,7 +31,7 @@ type generation struct {
 	stopSent bool // the runner signalled it: its exit is expected, whatever the status
 	gone     bool // no process of its group is left
 
-	grace, readyTimer *time.Timer
+	grace, readyTimer stopper
 }
 
 // startGeneration starts the command once, with the child channel, stdio, listen sockets and
@@ -109,7 +109,9 @@ func (s *supervisor) startGeneration() (_ *generation, err error) {
 // endChannel releases what the generation held once its leader is gone: pending calls fail at
 // once (a grandchild may hold the child end open for a long time yet), and its stdin closes.
 func (g *generation) endChannel() {
-	g.conn.Close()
+	if g.conn != nil {
+		g.conn.Close()
+	}
 	if g.stdinFeed != nil {
 		g.stdinFeed.Close()
 	}

@@ -75,6 +75,7 @@ type (
 // reaches it through the inbox, so every decision is taken in one place, in order.
 type supervisor struct {
 	r         *Runner
+	world     world
 	cfg       *Config
 	io        *stdio
 	listenFDs []uintptr
@@ -89,7 +90,7 @@ type supervisor struct {
 
 	buildAgain   bool // a Restart came during a build: build again once it is gone
 	startPending bool // start a generation as soon as nothing stands in the way
-	backoff      *time.Timer
+	backoff      stopper
 	backoffSeq   int
 	shuttingDown bool
 	binary       binaryState // build.go
@@ -101,8 +102,37 @@ type supervisor struct {
 	warned      bool // the host's missing protections were reported
 }
 
+// world is what the supervisor does outside itself: start a generation's processes, and set
+// timers. osWorld forks and uses the clock; the table tests (supervise_test.go) drive a fake,
+// so that the restart, backoff, overlap and crash-loop rules are checked without a fork.
+type world interface {
+	start(s *supervisor) (*generation, error)
+	after(d time.Duration, fire func()) stopper
+}
+
+// procGroup is a generation's process group as the supervisor sees it.
+type procGroup interface {
+	signal(sig syscall.Signal) // to the whole group
+	stop(sig syscall.Signal)   // signal the group to stop
+}
+
+// stopper is a timer the supervisor may cancel.
+type stopper interface{ Stop() bool }
+
+type osWorld struct{}
+
+func (osWorld) start(s *supervisor) (*generation, error) { return s.startGeneration() }
+func (osWorld) after(d time.Duration, fire func()) stopper {
+	return time.AfterFunc(d, fire)
+}
+
+// after posts m to the inbox once d has passed, unless the timer is stopped first.
+func (s *supervisor) after(d time.Duration, m message) stopper {
+	return s.world.after(d, func() { s.r.inbox.post(m) })
+}
+
 func newSupervisor(r *Runner) (*supervisor, error) {
-	s := &supervisor{r: r, cfg: &r.cfg}
+	s := &supervisor{r: r, cfg: &r.cfg, world: osWorld{}}
 	var err error
 	if s.io, err = openStdio(r.cfg.Stdin, r.cfg.Stdout, r.cfg.Stderr); err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
@@ -273,7 +303,7 @@ func (s *supervisor) tryStart() {
 		s.emit(Event{Kind: Warning, Reason: "less protection against leftover processes", Err: err})
 	}
 	// Still pending while it starts: Status, asked the moment the child runs, says starting.
-	g, err := s.startGeneration()
+	g, err := s.world.start(s)
 	s.startPending = false
 	if err != nil {
 		s.emit(Event{Kind: StartFailed, Command: s.cfg.Command, Err: err})
@@ -281,7 +311,7 @@ func (s *supervisor) tryStart() {
 	}
 	if overlapping {
 		s.next = g
-		g.readyTimer = time.AfterFunc(s.cfg.ReadyTimeout, func() { s.r.inbox.post(msgReadyTimeout{g}) })
+		g.readyTimer = s.after(s.cfg.ReadyTimeout, msgReadyTimeout{g})
 		s.publish()
 		return
 	}
@@ -324,7 +354,7 @@ func (s *supervisor) retire(g *generation) {
 func (s *supervisor) stopGroup(g *generation) {
 	g.stopSent = true
 	g.grp.stop(s.cfg.Signal)
-	g.grace = time.AfterFunc(s.cfg.Grace, func() { s.r.inbox.post(msgGrace{g}) })
+	g.grace = s.after(s.cfg.Grace, msgGrace{g})
 }
 
 func (s *supervisor) exited(g *generation, st exitStatus) {
@@ -383,7 +413,7 @@ func (s *supervisor) afterExit(g *generation, st exitStatus) {
 		}
 		s.backoffSeq++
 		seq := s.backoffSeq
-		s.backoff = time.AfterFunc(d.delay, func() { s.r.inbox.post(msgBackoff{seq}) })
+		s.backoff = s.after(d.delay, msgBackoff{seq})
 	default:
 		e.Kind = Waiting
 	}
