@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
-	"github.com/devrun-dev/devrun/runner"
 )
 
 // info describes this session for devrun ls and childrpc.Instances.
@@ -41,64 +39,7 @@ func (ss *session) handleCall(ctx context.Context, params json.RawMessage) (any,
 	if req.TimeoutMS > 0 {
 		timeout = time.Duration(req.TimeoutMS) * time.Millisecond
 	}
-	return ss.call(ctx, req.Process, instance, req.Method, req.Params, timeout)
-}
-
-// call forwards a request to a process's child: one instance chosen round robin among the
-// running ones, a given instance, or "all" of them. Past timeout it answers CodeTimeout, so
-// that a caller without a timeout of its own never waits for ever.
-func (ss *session) call(ctx context.Context, process, instance, method string, params json.RawMessage, timeout time.Duration) (any, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	result, err := ss.forward(ctx, process, instance, method, params)
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return nil, &childrpc.Error{Code: childrpc.CodeTimeout, Message: fmt.Sprintf("no answer within %s", timeout)}
-	}
-	return result, err
-}
-
-func (ss *session) forward(ctx context.Context, process, instance, method string, params json.RawMessage) (any, error) {
-	p := ss.procs[0]
-	if process != "" {
-		if p = ss.process(process); p == nil {
-			return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams,
-				Message: fmt.Sprintf("no process %q (have: %s)", process, strings.Join(ss.processNames(), ", "))}
-		}
-	}
-	switch instance {
-	case "":
-		return p.pickRunner().Call(ctx, method, params)
-	case "all":
-		replies := make([]json.RawMessage, len(p.runners))
-		for i, r := range p.runners {
-			res, err := r.Call(ctx, method, params)
-			if err != nil {
-				return nil, fmt.Errorf("%s.%d: %w", p.name, i, err)
-			}
-			replies[i] = res
-		}
-		return replies, nil
-	default:
-		var i int
-		if _, err := fmt.Sscan(instance, &i); err != nil || i < 0 || i >= len(p.runners) {
-			return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams,
-				Message: fmt.Sprintf("process %q has instances 0 to %d, not %s", p.name, len(p.runners)-1, instance)}
-		}
-		return p.runners[i].Call(ctx, method, params)
-	}
-}
-
-// pickRunner takes turns among the instances whose child is running.
-func (p *process) pickRunner() *runner.Runner {
-	n := len(p.runners)
-	start := int(p.nextCall.Add(1))
-	for i := 0; i < n; i++ {
-		r := p.runners[(start+i)%n]
-		if r.Status().State == "running" {
-			return r
-		}
-	}
-	return p.runners[start%n]
+	return ss.calls.Call(ctx, req.Process, instance, req.Method, req.Params, timeout)
 }
 
 func (ss *session) handleRestart(_ context.Context, params json.RawMessage) (any, error) {

@@ -193,9 +193,9 @@ func (c *controlServer) serve(nc net.Conn) {
 		Handlers: handlers,
 		Fallback: func(ctx context.Context, method string, params json.RawMessage) (any, error) {
 			if childrpc.IsNotification(ctx) {
-				return nil, c.ss.procs[0].pickRunner().Notify(ctx, method, params)
+				return nil, c.ss.calls.Notify(ctx, method, params)
 			}
-			return c.ss.call(ctx, "", "", method, params, childrpc.DefaultCallTimeout)
+			return c.ss.calls.Call(ctx, "", "", method, params, childrpc.DefaultCallTimeout)
 		},
 		Logf: func(format string, args ...any) {
 			c.ss.con.printf(levelDetail, "", "control client: "+format, args...)

@@ -14,6 +14,7 @@ import (
 	"github.com/devrun-dev/devrun/internal/config"
 	"github.com/devrun-dev/devrun/internal/target"
 	"github.com/devrun-dev/devrun/runner"
+	sess "github.com/devrun-dev/devrun/session"
 	"github.com/devrun-dev/devrun/watcher"
 )
 
@@ -135,6 +136,11 @@ func newSession(o *options, s stdio) (*session, error) {
 		p, err := ss.newProcess(st, top.Clear, about, cwd, in, s)
 		if p != nil {
 			ss.procs = append(ss.procs, p)
+			g := &sess.Group{Name: p.name}
+			for _, r := range p.runners {
+				g.Instances = append(g.Instances, r)
+			}
+			ss.calls.Groups = append(ss.calls.Groups, g)
 		}
 		if err != nil {
 			ss.cleanup()

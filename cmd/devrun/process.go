@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/devrun-dev/devrun/internal/config"
@@ -38,8 +37,6 @@ type process struct {
 	cwd       string
 	browser   *browserHook // the reload proxy (--browser), or nil
 	events    *eventLog
-
-	nextCall atomic.Uint32 // round robin over instances for devrun.call
 
 	goWatch *goWatchState // Go mode without -w/-e: which changes matter (gowatch.go)
 	env     []string

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	sess "github.com/devrun-dev/devrun/session"
 )
 
 // inputError is bad input found before anything started (a missing watch path, an unknown
@@ -31,6 +33,7 @@ type session struct {
 	command []string
 	con     *console
 	procs   []*process
+	calls   sess.Calls // devrun.call and the control socket's calls, routed to an instance
 	sockets []*heldSocket
 	logs    *logRing
 	events  *eventLog
