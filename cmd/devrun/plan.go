@@ -62,12 +62,6 @@ func newSession(o *options, s stdio) (*session, error) {
 	}
 	top.Override(flags)
 	con := newConsole(s.err, top.NoColor, top.Quiet, top.Verbose)
-	if inferred != nil {
-		con.printf(levelInfo, "", "no TARGET: from %s, running as: %s", inferred.From, shellQuote(inferred.Command))
-		if len(inferred.Unknown) > 0 {
-			con.printf(levelWarn, "", "%s: not understood, left out: %s", inferred.From, strings.Join(inferred.Unknown, ", "))
-		}
-	}
 
 	var all []config.Process
 	var stdinTo string
@@ -105,6 +99,12 @@ func newSession(o *options, s stdio) (*session, error) {
 
 	ss := &session{con: con, dir: cwd, logs: newLogRing(defaultLogLines), started: time.Now()}
 	con.tee = func(line string) { ss.logs.add("devrun", line) }
+	if inferred != nil { // said once devrun logs keeps devrun's lines
+		con.printf(levelInfo, "", "no TARGET: from %s, running as: %s", inferred.From, shellQuote(inferred.Command))
+		if len(inferred.Unknown) > 0 {
+			con.printf(levelWarn, "", "%s: not understood, left out: %s", inferred.From, strings.Join(inferred.Unknown, ", "))
+		}
+	}
 	ss.events = newEventLog(ss)
 	ss.name = top.Name
 	if ss.name == "" {
