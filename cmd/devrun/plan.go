@@ -164,10 +164,11 @@ func (ss *session) newProcess(st config.Process, clear bool, about, cwd string, 
 		ss.con.printf(levelInfo, about, "%s", t.Debug) // once: the address does not change
 	}
 	p := &process{name: st.Name, about: about, target: t, con: ss.con, cwd: cwd, clear: clear, dependsOn: st.DependsOn, rules: st.Rules(),
-		readyTimeout: st.ReadyTimeout, ready: make(chan struct{}), events: ss.events}
+		events: ss.events}
 	if p.name == "" {
 		p.name = t.Name
 	}
+	p.readiness = sess.NewReadiness(p.name, st.ReadyTimeout)
 
 	// The schema checked both values; what is left is this system's view of them.
 	sig, err := config.Signal(st.Signal)

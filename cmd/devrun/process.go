@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/devrun-dev/devrun/internal/config"
 	"github.com/devrun-dev/devrun/internal/target"
@@ -41,9 +40,7 @@ type process struct {
 	goWatch *goWatchState // Go mode without -w/-e: which changes matter (gowatch.go)
 	env     []string
 
-	readyTimeout time.Duration
-	readyOnce    sync.Once
-	ready        chan struct{} // closed when the first instance says it is ready
+	readiness *sess.Readiness // for the processes that depend on this one
 
 	builds sync.Map // instance -> *buildProgress
 
@@ -60,10 +57,16 @@ func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
 	go func() {
 		defer wg.Done()
 		p.sayWatching(ss.procs[0] == p)
+		var deps []*sess.Readiness
 		for _, dep := range p.dependsOn {
-			if d := ss.process(dep); d != nil && !d.waitReady(ctx, p) {
-				return
+			if d := ss.process(dep); d != nil {
+				deps = append(deps, d.readiness)
 			}
+		}
+		if !sess.WaitFor(ctx, deps, func(d *sess.Readiness) {
+			p.con.printf(levelWarn, p.about, "%s did not say it is ready within %s; starting anyway", d.Name, d.Timeout)
+		}) {
+			return
 		}
 		for _, r := range p.runners {
 			wg.Add(1)
@@ -238,22 +241,6 @@ func (p *process) restartWord() string {
 	return "starting"
 }
 
-// waitReady holds back a dependant until p is ready, or until p's ready timeout, after which
-// the dependant starts anyway (a program that never says "ready" must not block the others).
-func (p *process) waitReady(ctx context.Context, dependant *process) bool {
-	timer := time.NewTimer(p.readyTimeout)
-	defer timer.Stop()
-	select {
-	case <-p.ready:
-		return true
-	case <-timer.C:
-		p.con.printf(levelWarn, dependant.about, "%s did not say it is ready within %s; starting anyway", p.name, p.readyTimeout)
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // onEvent prints a runner's lifecycle event.
 func (p *process) onEvent(instance int, e runner.Event) {
 	about := p.about
@@ -269,7 +256,7 @@ func (p *process) onEvent(instance int, e runner.Event) {
 			}
 		}
 	case runner.Ready:
-		p.readyOnce.Do(func() { close(p.ready) })
+		p.readiness.Ready()
 	case runner.Starting, runner.StartFailed:
 		if p.target.Kind == target.Go && len(e.Command) > 0 && e.Command[0] == p.target.Output {
 			// The built binary's cache path says nothing to the user; the package does.
