@@ -34,7 +34,7 @@ func (f *fakeCallee) Call(ctx context.Context, method string, params json.RawMes
 	return json.RawMessage(`"` + f.name + `"`), nil
 }
 func (f *fakeCallee) Notify(context.Context, string, json.RawMessage) error { f.notices++; return nil }
-func (f *fakeCallee) Status() runner.Status                               { return runner.Status{State: f.state} }
+func (f *fakeCallee) Status() runner.Status                                 { return runner.Status{State: f.state} }
 
 func TestCalls(t *testing.T) {
 	web := &fakeCallee{name: "web", state: runner.StateRunning}

@@ -10,6 +10,7 @@ import (
 	"github.com/devrun-dev/devrun/internal/browser"
 	"github.com/devrun-dev/devrun/internal/config"
 	"github.com/devrun-dev/devrun/runner"
+	sess "github.com/devrun-dev/devrun/session"
 )
 
 // pageOutputLines and pageLineBytes bound the output kept for an overlay: the last lines
@@ -108,8 +109,8 @@ func outputLabel(p *process, instance, scale int) string {
 	return p.name
 }
 
-func (h *browserHook) follow(logs *logRing, label string) {
-	_, lines, stop := logs.follow(0)
+func (h *browserHook) follow(logs *sess.Logs, label string) {
+	_, lines, stop := logs.Follow(0)
 	done := make(chan struct{})
 	h.stop = func() { stop(); close(done) }
 	go func() {

@@ -231,9 +231,9 @@ func (c *controlServer) logs(ctx context.Context, conn *childrpc.Conn, params js
 	var lines <-chan logLine
 	unfollow := func() {}
 	if p.Follow {
-		backlog, lines, unfollow = c.ss.logs.follow(n)
+		backlog, lines, unfollow = c.ss.logs.Follow(n)
 	} else {
-		backlog = c.ss.logs.last(n)
+		backlog = c.ss.logs.Last(n)
 	}
 	for _, l := range backlog {
 		if err := conn.Notify(ctx, childrpc.MethodLog, l); err != nil {

@@ -159,7 +159,7 @@ func (l *eventLog) start() (stop func()) {
 }
 
 func (l *eventLog) publish(ctx context.Context) {
-	_, lines, unfollow := l.ss.logs.follow(0)
+	_, lines, unfollow := l.ss.logs.Follow(0)
 	defer unfollow()
 	states := map[instanceKey]*instanceState{}
 	building := map[string]*strings.Builder{} // a log label's output while it builds

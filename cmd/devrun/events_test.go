@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
+	sess "github.com/devrun-dev/devrun/session"
 )
 
 // TestEventRingAndSlowFollower: devrun keeps only the last keptEvents, and a follower that
 // stops reading is disconnected instead of being buffered for.
 func TestEventRingAndSlowFollower(t *testing.T) {
-	l := newEventLog(&session{name: "ring", logs: newLogRing(10)})
+	l := newEventLog(&session{name: "ring", logs: sess.NewLogs(10)})
 	server, peer := net.Pipe() // synchronous: a write blocks until the peer reads, and it never does
 	defer peer.Close()
 	conn := childrpc.NewConn(server, childrpc.ConnOptions{})

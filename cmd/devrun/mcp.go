@@ -15,6 +15,7 @@ import (
 
 	"github.com/devrun-dev/devrun/childrpc"
 	"github.com/devrun-dev/devrun/internal/config"
+	sess "github.com/devrun-dev/devrun/session"
 )
 
 func init() { subcommands["mcp"] = cmdMCP }
@@ -230,7 +231,7 @@ func mcpLogs(ctx context.Context, in mcpLogsInput) (toolAnswer, error) {
 	if n <= 0 {
 		n = 100
 	}
-	n = min(n, defaultLogLines)
+	n = min(n, sess.DefaultLogLines)
 	var from time.Time
 	if in.SinceEvent > 0 {
 		events, err := mcpKeptEvents(ctx, in.Name, in.SinceEvent-1)
@@ -246,7 +247,7 @@ func mcpLogs(ctx context.Context, in mcpLogsInput) (toolAnswer, error) {
 	// All kept lines when filtering by time: the n wanted are the last n of those that pass.
 	ask := n
 	if !from.IsZero() {
-		ask = defaultLogLines
+		ask = sess.DefaultLogLines
 	}
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -4,7 +4,13 @@ import (
 	"bytes"
 	"io"
 	"time"
+
+	"github.com/devrun-dev/devrun/childrpc"
+	sess "github.com/devrun-dev/devrun/session"
 )
+
+// logLine is one line of a child's output or one of devrun's own, as `devrun logs` shows it.
+type logLine = childrpc.LogLine
 
 // childOutput carries one stream of a child's output to devrun's own stdout or stderr and keeps
 // its lines for `devrun logs`. Alone, a process's bytes pass through untouched; with several
@@ -19,7 +25,7 @@ type childOutput struct {
 	prefix  string
 	stream  string
 	process string
-	ring    *logRing
+	ring    *sess.Logs
 	partial []byte
 	// shared: dst is the screen devrun's own lines go to, so a line the program has not
 	// finished is ended before one of them.
@@ -79,7 +85,7 @@ func (w *childOutput) endLineLocked() {
 func (w *childOutput) emit(line []byte) {
 	text := string(bytes.TrimRight(line, "\r\n"))
 	w.con.noteLineLocked(w.process, text)
-	w.ring.addLine(logLine{Stream: w.stream, Process: w.process, Text: text, Time: time.Now()})
+	w.ring.AddLine(logLine{Stream: w.stream, Process: w.process, Text: text, Time: time.Now()})
 	if w.prefix != "" {
 		buf := make([]byte, 0, len(w.prefix)+len(line))
 		buf = append(append(buf, w.prefix...), line...)

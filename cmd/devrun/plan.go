@@ -97,8 +97,8 @@ func newSession(o *options, s stdio) (*session, error) {
 		return nil, usageError{fmt.Errorf("--listen with several processes: put listen = [...] in the [process.NAME] table that should hold the socket")}
 	}
 
-	ss := &session{con: con, dir: cwd, logs: newLogRing(defaultLogLines), started: time.Now()}
-	con.tee = func(line string) { ss.logs.add("devrun", line) }
+	ss := &session{con: con, dir: cwd, logs: sess.NewLogs(sess.DefaultLogLines), started: time.Now()}
+	con.tee = func(line string) { ss.logs.Add("devrun", line) }
 	if inferred != nil { // said once devrun logs keeps devrun's lines
 		con.printf(levelInfo, "", "no TARGET: from %s, running as: %s", inferred.From, shellQuote(inferred.Command))
 		if len(inferred.Unknown) > 0 {

@@ -35,7 +35,7 @@ type session struct {
 	procs   []*process
 	calls   sess.Calls // devrun.call and the control socket's calls, routed to an instance
 	sockets []*heldSocket
-	logs    *logRing
+	logs    *sess.Logs
 	events  *eventLog
 	stdin   *io.PipeWriter
 	started time.Time

@@ -1,4 +1,4 @@
-package main
+package session
 
 import (
 	"strings"
@@ -7,9 +7,9 @@ import (
 
 // The ring is bounded in bytes: a huge line is kept cut, and says so.
 func TestLogRingCutsHugeLines(t *testing.T) {
-	r := newLogRing(3)
-	r.add("stdout", strings.Repeat("é", 1<<20))
-	got := r.last(1)[0].Text
+	r := NewLogs(3)
+	r.Add("stdout", strings.Repeat("é", 1<<20))
+	got := r.Last(1)[0].Text
 	if len(got) > maxLogText+64 || !strings.HasSuffix(got, "… [cut: 2095104 more bytes]") || !strings.HasPrefix(got, "éé") {
 		t.Fatalf("kept %d bytes, ending %q", len(got), got[max(0, len(got)-40):])
 	}
