@@ -186,7 +186,7 @@ func (c *controlServer) serve(nc net.Conn) {
 		},
 		childrpc.MethodEvents: func(_ context.Context, params json.RawMessage) (any, error) {
 			<-connSet
-			return c.ss.events.serve(conn, params)
+			return c.ss.events.Serve(conn, params)
 		},
 	}
 	conn = childrpc.NewConn(nc, childrpc.ConnOptions{

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
+	sess "github.com/devrun-dev/devrun/session"
 )
 
 // eventsProc is a running `devrun events --json`, its events read as they come.
@@ -213,7 +214,7 @@ func TestEventsBuildOutputIsCut(t *testing.T) {
 	d.stderr.waitFor(t, "build failed")
 	ev := startEvents(t, "noisy", "--since", "0")
 	e := ev.next(t, childrpc.EventBuildFailed)
-	if !e.OutputCut || len(e.Output) > maxEventOutput || len(e.Output) < maxEventOutput/2 ||
+	if !e.OutputCut || len(e.Output) > sess.MaxEventOutput || len(e.Output) < sess.MaxEventOutput/2 ||
 		!strings.HasPrefix(e.Output, "error 0: ") || !strings.HasSuffix(e.Output, "x\n") {
 		t.Fatalf("build-failed output: cut %v, %d bytes, %q...%q", e.OutputCut, len(e.Output), e.Output[:min(len(e.Output), 20)], e.Output[max(len(e.Output)-20, 0):])
 	}

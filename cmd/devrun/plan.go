@@ -105,7 +105,7 @@ func newSession(o *options, s stdio) (*session, error) {
 			con.printf(levelWarn, "", "%s: not understood, left out: %s", inferred.From, strings.Join(inferred.Unknown, ", "))
 		}
 	}
-	ss.events = newEventLog(ss)
+	ss.events = sess.NewEventLog(func() string { return ss.name }, ss.logs)
 	ss.name = top.Name
 	if ss.name == "" {
 		ss.name = config.NameFrom(filepath.Base(cwd))

@@ -35,7 +35,7 @@ type process struct {
 	con       *console
 	cwd       string
 	browser   *browserHook // the reload proxy (--browser), or nil
-	events    *eventLog
+	events    *sess.EventLog
 
 	goWatch *goWatchState // Go mode without -w/-e: which changes matter (gowatch.go)
 	env     []string
@@ -180,7 +180,11 @@ func (p *process) changed(ctx context.Context, b watcher.Batch) {
 	if b.Rescan {
 		reason += " (found by a rescan)"
 	}
-	p.events.change(p, b.Paths)
+	rel := make([]string, len(b.Paths))
+	for i, path := range b.Paths {
+		rel[i] = relPath(path, p.cwd)
+	}
+	p.events.Change(p, rel, reason)
 	for _, path := range b.Paths {
 		p.con.printf(levelDetail, p.about, "changed: %s", relPath(path, p.cwd))
 	}
@@ -207,7 +211,7 @@ func (p *process) changed(ctx context.Context, b watcher.Batch) {
 			p.con.printf(levelInfo, p.about, "%s", o.Describe())
 		case sess.Reloaded:
 			p.con.printf(levelInfo, p.about, "%s", o.Describe())
-			p.events.reloaded(p, o.Rule.Send, o.Files, o.Took)
+			p.events.Reloaded(p, o.Rule.Send, o.Files, o.Took)
 			if p.browser != nil {
 				p.browser.proxy.Reload(o.Describe())
 			}
@@ -268,7 +272,7 @@ func (p *process) onEvent(instance int, e runner.Event) {
 		p.buildProgress(instance, about).end()
 	}
 	p.goWatch.onEvent(p, e)
-	p.events.fromRunner(p, instance, e)
+	p.events.FromRunner(p, instance, e)
 	line := e.String()
 	if e.Kind == runner.GaveUp {
 		line += " (or type rs)"
@@ -389,4 +393,24 @@ func relPath(path, cwd string) string {
 		return rel
 	}
 	return path
+}
+
+// The event log's view of a process (session.Source).
+
+func (p *process) EventName() string { return p.name }
+func (p *process) Instances() int    { return len(p.runners) }
+func (p *process) PID(i int) int     { return p.runners[i].Status().PID }
+func (p *process) HoldsSockets() bool {
+	return len(p.listen) > 0
+}
+
+// LogLabel is how the log names the instance's lines (see session.outputs).
+func (p *process) LogLabel(instance int) string {
+	switch {
+	case len(p.runners) > 1:
+		return fmt.Sprintf("%s.%d", p.name, instance)
+	case p.about == "":
+		return ""
+	}
+	return p.name
 }

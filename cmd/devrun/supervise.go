@@ -36,7 +36,7 @@ type session struct {
 	calls   sess.Calls // devrun.call and the control socket's calls, routed to an instance
 	sockets []*heldSocket
 	logs    *sess.Logs
-	events  *eventLog
+	events  *sess.EventLog
 	stdin   *io.PipeWriter
 	started time.Time
 	streams []*outputStream // the programs' output on its way to the screen and the logs
@@ -111,7 +111,7 @@ func signalName(sig os.Signal) string {
 
 // run starts every process (in dependency order) and returns when all of them have stopped.
 func (ss *session) run(ctx context.Context) {
-	stopEvents := ss.events.start()
+	stopEvents := ss.events.Start()
 	defer stopEvents()
 	var wg sync.WaitGroup
 	for _, p := range ss.procs {

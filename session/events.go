@@ -1,4 +1,4 @@
-package main
+package session
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 
 const (
 	keptEvents = 200 // what a client that connects late can still ask for
-	// maxEventOutput cuts a failed build's output kept in an event: the first errors are the
+	// MaxEventOutput cuts a failed build's output kept in an event: the first errors are the
 	// ones that matter, and 200 events must stay small.
-	maxEventOutput = 8 << 10
+	MaxEventOutput = 8 << 10
 	followBuffer   = 256 // events a follower may be behind before it is disconnected
 	// readySettle is how long a program that never says it is ready must run before it
 	// counts as ready (0 with --listen: the held socket queues connections for it).
@@ -28,11 +28,21 @@ const (
 	buildOutputWait  = 300 * time.Millisecond
 )
 
-// eventLog is the session's one event stream: it turns runner events and changes into
+// Source is what the event log knows of a process (a process of cmd/devrun).
+type Source interface {
+	EventName() string            // the process's name
+	LogLabel(instance int) string // how Logs names the instance's lines
+	Instances() int
+	PID(instance int) int // the instance's running program, 0 when none
+	HoldsSockets() bool   // devrun holds listen sockets for it (--listen)
+}
+
+// EventLog is the session's one event stream: it turns runner events and changes into
 // childrpc.Events, keeps the last keptEvents, and hands new ones to followers. One goroutine
 // (publish) numbers and sends them, so that they go out in the order they happened.
-type eventLog struct {
-	ss      *session
+type EventLog struct {
+	name    func() string // the devrun's name, which the control socket may make unique
+	logs    *Logs
 	in      chan eventInput
 	stopped chan struct{} // publish has sent EventStopped and returned
 
@@ -47,7 +57,7 @@ type eventLog struct {
 
 // eventInput is one thing that happened, on its way to publish.
 type eventInput struct {
-	p        *process
+	p        Source
 	instance int
 	e        childrpc.Event
 	settled  int // a generation whose settle time is over, for an assumed ready
@@ -58,13 +68,15 @@ type eventFollower struct {
 	overflow func()
 }
 
-func newEventLog(ss *session) *eventLog {
-	return &eventLog{ss: ss, in: make(chan eventInput, 1024), stopped: make(chan struct{}),
+// NewEventLog is the event stream of the devrun called name(), whose output logs keeps
+// (a failed build's event carries the build's output).
+func NewEventLog(name func() string, logs *Logs) *EventLog {
+	return &EventLog{name: name, logs: logs, in: make(chan eventInput, 1024), stopped: make(chan struct{}),
 		followers: map[*eventFollower]struct{}{}}
 }
 
-// fromRunner records a runner event, if it is one of the stream's kinds.
-func (l *eventLog) fromRunner(p *process, instance int, re runner.Event) {
+// FromRunner records a runner event, if it is one of the stream's kinds.
+func (l *EventLog) FromRunner(p Source, instance int, re runner.Event) {
 	e := childrpc.Event{Time: re.Time, PID: re.PID, Message: re.String()}
 	switch re.Kind {
 	case runner.BuildStart:
@@ -104,27 +116,24 @@ func (l *eventLog) fromRunner(p *process, instance int, re runner.Event) {
 	l.send(eventInput{p: p, instance: instance, e: e})
 }
 
-// reloaded records a change a program's handler took instead of a restart.
-func (l *eventLog) reloaded(p *process, method string, files []string, took time.Duration) {
-	for i := range p.runners {
+// Reloaded records a change a program's handler took instead of a restart.
+func (l *EventLog) Reloaded(p Source, method string, files []string, took time.Duration) {
+	for i := range p.Instances() {
 		l.send(eventInput{p: p, instance: i, e: childrpc.Event{Kind: childrpc.EventReloaded, Time: time.Now(), Paths: files,
 			Method: method, DurationMS: ms(took), Message: "reloaded by " + method}})
 	}
 }
 
-// change records a batch of changed files.
-func (l *eventLog) change(p *process, paths []string) {
-	rel := make([]string, len(paths))
-	for i, path := range paths {
-		rel[i] = relPath(path, p.cwd)
-	}
-	for i := range p.runners {
-		l.send(eventInput{p: p, instance: i, e: childrpc.Event{Kind: childrpc.EventChange, Time: time.Now(), Paths: rel,
-			Message: describeBatch(paths, p.cwd)}})
+// Change records a batch of changed files (paths relative to the devrun's folder; message
+// the line devrun prints for it).
+func (l *EventLog) Change(p Source, paths []string, message string) {
+	for i := range p.Instances() {
+		l.send(eventInput{p: p, instance: i, e: childrpc.Event{Kind: childrpc.EventChange, Time: time.Now(), Paths: paths,
+			Message: message}})
 	}
 }
 
-func (l *eventLog) send(in eventInput) {
+func (l *EventLog) send(in eventInput) {
 	select {
 	case l.in <- in:
 	case <-l.stopped:
@@ -142,14 +151,14 @@ type instanceState struct {
 }
 
 type instanceKey struct {
-	p        *process
+	p        Source
 	instance int
 }
 
-// start runs the stream until the returned func is called, when the session's programs have
+// Start runs the stream until the returned func is called, when the session's programs have
 // all stopped: it then sends EventStopped and waits (a bounded time) for the followers to
 // pass it on.
-func (l *eventLog) start() (stop func()) {
+func (l *EventLog) Start() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go l.publish(ctx)
 	return func() {
@@ -158,14 +167,14 @@ func (l *eventLog) start() (stop func()) {
 	}
 }
 
-func (l *eventLog) publish(ctx context.Context) {
-	_, lines, unfollow := l.ss.logs.Follow(0)
+func (l *EventLog) publish(ctx context.Context) {
+	_, lines, unfollow := l.logs.Follow(0)
 	defer unfollow()
 	states := map[instanceKey]*instanceState{}
 	building := map[string]*strings.Builder{} // a log label's output while it builds
 
-	collect := func(line logLine) {
-		if b := building[line.Process]; b != nil && line.Stream == "stderr" && b.Len() <= maxEventOutput {
+	collect := func(line childrpc.LogLine) {
+		if b := building[line.Process]; b != nil && line.Stream == "stderr" && b.Len() <= MaxEventOutput {
 			b.WriteString(line.Text)
 			b.WriteByte('\n')
 		}
@@ -192,7 +201,7 @@ func (l *eventLog) publish(ctx context.Context) {
 			states[key] = st
 		}
 		e := in.e
-		label := in.p.logLabel(in.instance)
+		label := in.p.LogLabel(in.instance)
 		switch {
 		case in.settled > 0:
 			if in.settled != st.generation || !st.running || st.ready {
@@ -224,12 +233,12 @@ func (l *eventLog) publish(ctx context.Context) {
 		case childrpc.EventExited, childrpc.EventCrashLoop:
 			st.running, st.ready = false, false
 		}
-		e.Process, e.Instance = in.p.name, in.instance
+		e.Process, e.Instance = in.p.EventName(), in.instance
 		if st.generation > 0 && e.Kind != childrpc.EventChange && !strings.HasPrefix(string(e.Kind), "build") {
 			e.Generation = st.generation
 		}
 		if e.Kind == childrpc.EventReady && e.PID == 0 && st.running {
-			e.PID = in.p.runners[in.instance].Status().PID
+			e.PID = in.p.PID(in.instance)
 		}
 		if e.Kind == childrpc.EventReady && e.Assumed {
 			e.Message = "ready (assumed: " + e.Reason + ")"
@@ -240,7 +249,7 @@ func (l *eventLog) publish(ctx context.Context) {
 		}
 		// A program that never says it is ready counts as ready once it has run for
 		// readySettle; with --listen at once, since the held socket queues connections.
-		if len(in.p.listen) > 0 {
+		if in.p.HoldsSockets() {
 			st.ready = true
 			l.add(childrpc.Event{Kind: childrpc.EventReady, Process: e.Process, Instance: e.Instance, Generation: e.Generation,
 				PID: e.PID, Assumed: true, Reason: "devrun holds its --listen socket, which queues connections",
@@ -252,13 +261,13 @@ func (l *eventLog) publish(ctx context.Context) {
 	}
 }
 
-// cutOutput keeps the first maxEventOutput bytes of a build's output, at a line's end when
+// cutOutput keeps the first MaxEventOutput bytes of a build's output, at a line's end when
 // there is one: the first errors are the ones to fix.
 func cutOutput(s string) (string, bool) {
-	if len(s) <= maxEventOutput {
+	if len(s) <= MaxEventOutput {
 		return s, false
 	}
-	s = s[:maxEventOutput]
+	s = s[:MaxEventOutput]
 	if i := strings.LastIndexByte(s, '\n'); i > 0 {
 		s = s[:i+1]
 	}
@@ -266,7 +275,7 @@ func cutOutput(s string) (string, bool) {
 }
 
 // waitQuiet reads the log until label's output has been quiet for buildOutputQuiet.
-func waitQuiet(lines <-chan logLine, label string, collect func(logLine)) {
+func waitQuiet(lines <-chan childrpc.LogLine, label string, collect func(childrpc.LogLine)) {
 	quiet := time.NewTimer(buildOutputQuiet)
 	defer quiet.Stop()
 	limit := time.NewTimer(buildOutputWait)
@@ -286,24 +295,13 @@ func waitQuiet(lines <-chan logLine, label string, collect func(logLine)) {
 	}
 }
 
-// logLabel is how the log names the instance's lines (see session.outputs).
-func (p *process) logLabel(instance int) string {
-	switch {
-	case len(p.runners) > 1:
-		return fmt.Sprintf("%s.%d", p.name, instance)
-	case p.about == "":
-		return ""
-	}
-	return p.name
-}
-
 // add numbers e, keeps it and hands it to every follower; one that is too far behind is
 // disconnected rather than buffered for.
-func (l *eventLog) add(e childrpc.Event) {
+func (l *EventLog) add(e childrpc.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.seq++
-	e.Seq, e.Devrun = l.seq, l.ss.name
+	e.Seq, e.Devrun = l.seq, l.name()
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
@@ -325,7 +323,7 @@ func (l *eventLog) add(e childrpc.Event) {
 }
 
 // finish sends the last event and waits a little for the followers to pass it on.
-func (l *eventLog) finish() {
+func (l *EventLog) finish() {
 	l.add(childrpc.Event{Kind: childrpc.EventStopped, Reason: "devrun is stopping", Message: "stopped"})
 	l.mu.Lock()
 	l.finished = true
@@ -347,7 +345,7 @@ func (l *eventLog) finish() {
 }
 
 // since returns the kept events after seq, oldest first.
-func (l *eventLog) sinceLocked(seq int64) []childrpc.Event {
+func (l *EventLog) sinceLocked(seq int64) []childrpc.Event {
 	out := []childrpc.Event{}
 	if seq < 0 {
 		return out
@@ -360,20 +358,20 @@ func (l *eventLog) sinceLocked(seq int64) []childrpc.Event {
 	return out
 }
 
-// events returns the kept events after seq.
-func (l *eventLog) events(seq int64) []childrpc.Event {
+// Events returns the kept events after seq.
+func (l *EventLog) Events(seq int64) []childrpc.Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.sinceLocked(seq)
 }
 
-// subscribe returns the kept events after since and, atomically with them, a channel of every
+// Subscribe returns the kept events after since and, atomically with them, a channel of every
 // later event (nil once devrun has stopped). The channel is closed after EventStopped, or when
 // the subscriber falls followBuffer events behind, after overflow is called (to hang up on a
 // client that may be stuck writing). The subscriber calls release when done; at the end devrun
 // waits, a bounded time, for every subscriber to release, so that EventStopped gets out.
 // The control socket's followers use it; so can anything else in devrun (a browser proxy).
-func (l *eventLog) subscribe(since int64, overflow func()) (res childrpc.EventsResult, ch <-chan childrpc.Event, release func()) {
+func (l *EventLog) Subscribe(since int64, overflow func()) (res childrpc.EventsResult, ch <-chan childrpc.Event, release func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	res = childrpc.EventsResult{Events: l.sinceLocked(since), Last: l.seq}
@@ -397,8 +395,8 @@ func (l *eventLog) subscribe(since int64, overflow func()) (res childrpc.EventsR
 	}
 }
 
-// serve answers childrpc.MethodEvents on a control connection.
-func (l *eventLog) serve(conn *childrpc.Conn, params json.RawMessage) (any, error) {
+// Serve answers childrpc.MethodEvents on a control connection.
+func (l *EventLog) Serve(conn *childrpc.Conn, params json.RawMessage) (any, error) {
 	var p childrpc.EventsParams
 	if len(params) > 0 {
 		if err := json.Unmarshal(params, &p); err != nil {
@@ -410,7 +408,7 @@ func (l *eventLog) serve(conn *childrpc.Conn, params json.RawMessage) (any, erro
 		defer l.mu.Unlock()
 		return childrpc.EventsResult{Events: l.sinceLocked(p.Since), Last: l.seq}, nil
 	}
-	res, ch, release := l.subscribe(p.Since, func() { go conn.Close() })
+	res, ch, release := l.Subscribe(p.Since, func() { go conn.Close() })
 	if ch == nil {
 		return res, nil
 	}

@@ -1,4 +1,4 @@
-package main
+package session
 
 import (
 	"net"
@@ -6,18 +6,17 @@ import (
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
-	sess "github.com/devrun-dev/devrun/session"
 )
 
 // TestEventRingAndSlowFollower: devrun keeps only the last keptEvents, and a follower that
 // stops reading is disconnected instead of being buffered for.
 func TestEventRingAndSlowFollower(t *testing.T) {
-	l := newEventLog(&session{name: "ring", logs: sess.NewLogs(10)})
+	l := NewEventLog(func() string { return "ring" }, NewLogs(10))
 	server, peer := net.Pipe() // synchronous: a write blocks until the peer reads, and it never does
 	defer peer.Close()
 	conn := childrpc.NewConn(server, childrpc.ConnOptions{})
 	defer conn.Close()
-	if _, err := l.serve(conn, []byte(`{"since":-1,"follow":true}`)); err != nil {
+	if _, err := l.Serve(conn, []byte(`{"since":-1,"follow":true}`)); err != nil {
 		t.Fatal(err)
 	}
 	n := max(keptEvents, followBuffer) + 50
@@ -29,11 +28,11 @@ func TestEventRingAndSlowFollower(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("a follower that does not read is still connected after %d events", n)
 	}
-	kept := l.events(0)
+	kept := l.Events(0)
 	if len(kept) != keptEvents || kept[0].Seq != int64(n-keptEvents+1) || kept[len(kept)-1].Seq != int64(n) {
 		t.Fatalf("kept %d events, seq %d to %d; want the last %d", len(kept), kept[0].Seq, kept[len(kept)-1].Seq, keptEvents)
 	}
-	if after := l.events(int64(n - 10)); len(after) != 10 || after[0].Seq != int64(n-9) {
+	if after := l.Events(int64(n - 10)); len(after) != 10 || after[0].Seq != int64(n-9) {
 		t.Fatalf("events after n-10: %d, first %d", len(after), after[0].Seq)
 	}
 }
