@@ -15,6 +15,7 @@ import (
 
 	"github.com/devrun-dev/devrun/childrpc"
 	"github.com/devrun-dev/devrun/internal/config"
+	"github.com/devrun-dev/devrun/internal/mcp"
 	sess "github.com/devrun-dev/devrun/session"
 )
 
@@ -31,7 +32,7 @@ func cmdMCP(ctx context.Context, args []string, s stdio) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("mcp: no arguments expected, got %q", fs.Args())}
 	}
-	return serveMCP(ctx, s.in, s.out, mcpTools())
+	return mcp.Serve(ctx, s.in, s.out, mcp.Server{Name: "devrun", Version: version, Instructions: mcpInstructions, Tools: mcpTools()})
 }
 
 const mcpInstructions = "devrun builds and runs programs under development, restarts them on save or crash, " +
@@ -40,43 +41,49 @@ const mcpInstructions = "devrun builds and runs programs under development, rest
 
 // The tools' input schemas, by property.
 var (
-	nameProp    = prop{name: "name", typ: "string", desc: "the devrun (see list); may be left out when only one runs"}
-	processProp = prop{name: "process", typ: "string", desc: "only this process, with several in one devrun"}
-	timeoutProp = prop{name: "timeout", typ: "string", desc: "how long to wait, such as 30s (the default) or 2m"}
+	nameProp    = mcp.Prop{Name: "name", Type: "string", Desc: "the devrun (see list); may be left out when only one runs"}
+	processProp = mcp.Prop{Name: "process", Type: "string", Desc: "only this process, with several in one devrun"}
+	timeoutProp = mcp.Prop{Name: "timeout", Type: "string", Desc: "how long to wait, such as 30s (the default) or 2m"}
 )
 
-func mcpTools() []*mcpTool {
-	return []*mcpTool{
-		tool("list", "List the running devruns of this user: name, folder, command, and each process with its child pid, state, restarts and registered methods.",
-			nil, func(ctx context.Context, _ struct{}) (toolAnswer, error) { return mcpList(ctx) }),
-		tool("status", "Status of one devrun: its processes (state, pid, restarts, methods), the state they are in after the latest events (built, running, ready, failed), and the last 20 events.",
-			[]prop{nameProp}, mcpStatus),
-		tool("logs", "The last lines of a devrun's output: the program's stdout and stderr and devrun's own lines, oldest first. since_event (a seq from events or status) keeps only what came from that event on, e.g. the output since the last start.",
-			[]prop{nameProp, {name: "lines", typ: "integer", desc: "how many of the last lines (default 100, at most 1000)"},
-				{name: "since_event", typ: "integer", desc: "only lines from the time of the event with this seq on"}}, mcpLogs),
-		tool("events", "The kept lifecycle events of a devrun (the last 200): change, build-started, build-failed (with the compiler output), build-ok, started, ready, exited, crash-loop, reloaded, stopped. Each has a seq; since leaves out older ones.",
-			[]prop{nameProp, {name: "since", typ: "integer", desc: "only events with a greater seq"},
-				{name: "kinds", typ: "string", desc: "only these kinds, comma-separated"}}, mcpEvents),
-		tool("build_error", "The output of the last failed build of a devrun, if its latest build failed; otherwise says that the last build succeeded (or that it has no build step).",
-			[]prop{nameProp}, mcpBuildError),
-		tool("restart", "Restart a devrun's program (rebuilding it first in Go mode), as if a file had changed, and by default wait until the new one is ready or has failed: the answer says which, with the build output or exit on a failure.",
-			[]prop{nameProp, processProp, {name: "no_wait", typ: "boolean", desc: "answer at once instead of waiting for the new program"}, timeoutProp}, mcpRestart),
-		tool("stop", "Stop a devrun and its program.", []prop{nameProp}, mcpStop),
-		tool("start", "Start a new devrun in the background for a target in a folder (a Go package such as ./cmd/server or ., an executable, a .js/.py file, or a command) and return its name once its control socket answers. Its output is read with logs.",
-			[]prop{{name: "dir", typ: "string", desc: "the project folder, absolute", required: true},
-				{name: "target", typ: "string", desc: "what to run: ./cmd/server, ., bin/server, app.js, app.py, or a command", required: true},
-				{name: "args", typ: "array", desc: "arguments for the program"},
-				{name: "flags", typ: "array", desc: "devrun flags, such as --listen :8080 or -w src (see devrun -h)"},
-				{name: "name", typ: "string", desc: "the name to give it (default: the folder's name, made unique)"}}, mcpStart),
-		tool("call", "", // described when listed: the registered methods change
-			[]prop{{name: "name", typ: "string", desc: nameProp.desc}, {name: "process", typ: "string", desc: "the process, with several in one devrun"},
-				{name: "method", typ: "string", desc: "the method the program registered", required: true},
-				{name: "params", desc: "the method's params, any JSON value"},
-				{name: "timeout", typ: "string", desc: "give up after this long (default 10s)"}}, mcpCall),
-		tool("wait_ready", "Wait until a devrun's program is ready (it said so, or it has run for 1 s without saying so, or at once with --listen), or has failed (build failed, crashed). Waits for a devrun that has not started yet.",
-			[]prop{nameProp, processProp, timeoutProp,
-				{name: "after", typ: "integer", desc: "only a start after the event with this seq counts (from events or restart)"}}, mcpWaitReady),
+func mcpTools() []*mcp.Tool {
+	tools := []*mcp.Tool{
+		mcp.NewTool("list", "List the running devruns of this user: name, folder, command, and each process with its child pid, state, restarts and registered methods.",
+			nil, func(ctx context.Context, _ struct{}) (mcp.Answer, error) { return mcpList(ctx) }),
+		mcp.NewTool("status", "Status of one devrun: its processes (state, pid, restarts, methods), the state they are in after the latest events (built, running, ready, failed), and the last 20 events.",
+			[]mcp.Prop{nameProp}, mcpStatus),
+		mcp.NewTool("logs", "The last lines of a devrun's output: the program's stdout and stderr and devrun's own lines, oldest first. since_event (a seq from events or status) keeps only what came from that event on, e.g. the output since the last start.",
+			[]mcp.Prop{nameProp, {Name: "lines", Type: "integer", Desc: "how many of the last lines (default 100, at most 1000)"},
+				{Name: "since_event", Type: "integer", Desc: "only lines from the time of the event with this seq on"}}, mcpLogs),
+		mcp.NewTool("events", "The kept lifecycle events of a devrun (the last 200): change, build-started, build-failed (with the compiler output), build-ok, started, ready, exited, crash-loop, reloaded, stopped. Each has a seq; since leaves out older ones.",
+			[]mcp.Prop{nameProp, {Name: "since", Type: "integer", Desc: "only events with a greater seq"},
+				{Name: "kinds", Type: "string", Desc: "only these kinds, comma-separated"}}, mcpEvents),
+		mcp.NewTool("build_error", "The output of the last failed build of a devrun, if its latest build failed; otherwise says that the last build succeeded (or that it has no build step).",
+			[]mcp.Prop{nameProp}, mcpBuildError),
+		mcp.NewTool("restart", "Restart a devrun's program (rebuilding it first in Go mode), as if a file had changed, and by default wait until the new one is ready or has failed: the answer says which, with the build output or exit on a failure.",
+			[]mcp.Prop{nameProp, processProp, {Name: "no_wait", Type: "boolean", Desc: "answer at once instead of waiting for the new program"}, timeoutProp}, mcpRestart),
+		mcp.NewTool("stop", "Stop a devrun and its program.", []mcp.Prop{nameProp}, mcpStop),
+		mcp.NewTool("start", "Start a new devrun in the background for a target in a folder (a Go package such as ./cmd/server or ., an executable, a .js/.py file, or a command) and return its name once its control socket answers. Its output is read with logs.",
+			[]mcp.Prop{{Name: "dir", Type: "string", Desc: "the project folder, absolute", Required: true},
+				{Name: "target", Type: "string", Desc: "what to run: ./cmd/server, ., bin/server, app.js, app.py, or a command", Required: true},
+				{Name: "args", Type: "array", Desc: "arguments for the program"},
+				{Name: "flags", Type: "array", Desc: "devrun flags, such as --listen :8080 or -w src (see devrun -h)"},
+				{Name: "name", Type: "string", Desc: "the name to give it (default: the folder's name, made unique)"}}, mcpStart),
+		mcp.NewTool("call", "", // described when listed: the registered methods change
+			[]mcp.Prop{{Name: "name", Type: "string", Desc: nameProp.Desc}, {Name: "process", Type: "string", Desc: "the process, with several in one devrun"},
+				{Name: "method", Type: "string", Desc: "the method the program registered", Required: true},
+				{Name: "params", Desc: "the method's params, any JSON value"},
+				{Name: "timeout", Type: "string", Desc: "give up after this long (default 10s)"}}, mcpCall),
+		mcp.NewTool("wait_ready", "Wait until a devrun's program is ready (it said so, or it has run for 1 s without saying so, or at once with --listen), or has failed (build failed, crashed). Waits for a devrun that has not started yet.",
+			[]mcp.Prop{nameProp, processProp, timeoutProp,
+				{Name: "after", Type: "integer", Desc: "only a start after the event with this seq counts (from events or restart)"}}, mcpWaitReady),
 	}
+	for _, t := range tools {
+		if t.Name == "call" {
+			t.Describe = callToolDescription
+		}
+	}
+	return tools
 }
 
 const callDescription = "Call a command (a handler) that the running program registered, with JSON params, and return its result. "
@@ -144,17 +151,17 @@ type (
 )
 
 // jsonResult is a tool's answer: the value as indented JSON text.
-func jsonResult(v any) (toolAnswer, error) {
+func jsonResult(v any) (mcp.Answer, error) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
-	return toolAnswer{text: string(b)}, nil
+	return mcp.Answer{Text: string(b)}, nil
 }
 
 // textResult is a tool's answer in words; isError marks a failure the agent should act on.
-func textResult(text string, isError bool) (toolAnswer, error) {
-	return toolAnswer{text: text, isError: isError}, nil
+func textResult(text string, isError bool) (mcp.Answer, error) {
+	return mcp.Answer{Text: text, IsError: isError}, nil
 }
 
 func toolError(err error) error { return errors.New(strings.TrimPrefix(err.Error(), "childrpc: ")) }
@@ -170,10 +177,10 @@ func parseTimeout(s string, def time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
-func mcpList(ctx context.Context) (toolAnswer, error) {
+func mcpList(ctx context.Context) (mcp.Answer, error) {
 	list, err := childrpc.Instances(ctx)
 	if err != nil {
-		return toolAnswer{}, toolError(err)
+		return mcp.Answer{}, toolError(err)
 	}
 	if list == nil {
 		list = []childrpc.Info{}
@@ -202,14 +209,14 @@ func mcpKeptEvents(ctx context.Context, name string, since int64) ([]childrpc.Ev
 	return res.Events, nil
 }
 
-func mcpStatus(ctx context.Context, in mcpNameInput) (toolAnswer, error) {
+func mcpStatus(ctx context.Context, in mcpNameInput) (mcp.Answer, error) {
 	var info childrpc.Info
 	if err := mcpControl(ctx, in.Name, childrpc.MethodInfo, nil, &info); err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	events, err := mcpKeptEvents(ctx, info.Name, 0)
 	if err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	state := map[string]string{}
 	for _, cond := range []string{condBuilt, condRunning, condReady} {
@@ -226,7 +233,7 @@ func mcpStatus(ctx context.Context, in mcpNameInput) (toolAnswer, error) {
 	return jsonResult(map[string]any{"devrun": info, "state": state, "recent_events": recent})
 }
 
-func mcpLogs(ctx context.Context, in mcpLogsInput) (toolAnswer, error) {
+func mcpLogs(ctx context.Context, in mcpLogsInput) (mcp.Answer, error) {
 	n := in.Lines
 	if n <= 0 {
 		n = 100
@@ -236,10 +243,10 @@ func mcpLogs(ctx context.Context, in mcpLogsInput) (toolAnswer, error) {
 	if in.SinceEvent > 0 {
 		events, err := mcpKeptEvents(ctx, in.Name, in.SinceEvent-1)
 		if err != nil {
-			return toolAnswer{}, err
+			return mcp.Answer{}, err
 		}
 		if len(events) == 0 || events[0].Seq != in.SinceEvent {
-			return toolAnswer{}, fmt.Errorf("no event %d is kept (see events)", in.SinceEvent)
+			return mcp.Answer{}, fmt.Errorf("no event %d is kept (see events)", in.SinceEvent)
 		}
 		from = events[0].Time
 	}
@@ -252,7 +259,7 @@ func mcpLogs(ctx context.Context, in mcpLogsInput) (toolAnswer, error) {
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := readLogs(lctx, in.Name, ask, false, func(l logLine) { lines = append(lines, l) }); err != nil {
-		return toolAnswer{}, toolError(err)
+		return mcp.Answer{}, toolError(err)
 	}
 	if !from.IsZero() {
 		lines = slices.DeleteFunc(lines, func(l logLine) bool { return l.Time.Before(from) })
@@ -274,14 +281,14 @@ func mcpLogs(ctx context.Context, in mcpLogsInput) (toolAnswer, error) {
 	return textResult(b.String(), false)
 }
 
-func mcpEvents(ctx context.Context, in mcpEventsInput) (toolAnswer, error) {
+func mcpEvents(ctx context.Context, in mcpEventsInput) (mcp.Answer, error) {
 	kinds, err := childrpc.ParseEventKinds(in.Kinds)
 	if err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	events, err := mcpKeptEvents(ctx, in.Name, in.Since)
 	if err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	if len(kinds) > 0 {
 		events = slices.DeleteFunc(events, func(e childrpc.Event) bool { return !slices.Contains(kinds, e.Kind) })
@@ -289,10 +296,10 @@ func mcpEvents(ctx context.Context, in mcpEventsInput) (toolAnswer, error) {
 	return jsonResult(events)
 }
 
-func mcpBuildError(ctx context.Context, in mcpNameInput) (toolAnswer, error) {
+func mcpBuildError(ctx context.Context, in mcpNameInput) (mcp.Answer, error) {
 	events, err := mcpKeptEvents(ctx, in.Name, 0)
 	if err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	for i := len(events) - 1; i >= 0; i-- {
 		switch e := events[i]; e.Kind {
@@ -305,21 +312,21 @@ func mcpBuildError(ctx context.Context, in mcpNameInput) (toolAnswer, error) {
 	return textResult("no build in the kept events (the target may have no build step)", false)
 }
 
-func mcpRestart(ctx context.Context, in mcpRestartInput) (toolAnswer, error) {
+func mcpRestart(ctx context.Context, in mcpRestartInput) (mcp.Answer, error) {
 	timeout, err := parseTimeout(in.Timeout, 30*time.Second)
 	if err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	var res childrpc.EventsResult
 	if err := mcpControl(ctx, in.Name, childrpc.MethodEvents, childrpc.EventsParams{Since: -1}, &res); err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	var params any
 	if in.Process != "" {
 		params = childrpc.RestartParams{Process: in.Process}
 	}
 	if err := mcpControl(ctx, in.Name, childrpc.MethodRestart, params, nil); err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	if in.NoWait {
 		return textResult(fmt.Sprintf("restarting; wait_ready with after=%d waits for the new program", res.Last), false)
@@ -328,10 +335,10 @@ func mcpRestart(ctx context.Context, in mcpRestartInput) (toolAnswer, error) {
 }
 
 // waitAnswer waits for ready after the event after and says how it went.
-func waitAnswer(ctx context.Context, name, process string, after int64, timeout time.Duration) (toolAnswer, error) {
+func waitAnswer(ctx context.Context, name, process string, after int64, timeout time.Duration) (mcp.Answer, error) {
 	w, err := waitUntil(ctx, name, process, condReady, after, timeout)
 	if err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	switch w.outcome {
 	case waitHeld:
@@ -349,10 +356,10 @@ func waitAnswer(ctx context.Context, name, process string, after int64, timeout 
 	return textResult("timed out: "+w.message, true)
 }
 
-func mcpWaitReady(ctx context.Context, in mcpWaitInput) (toolAnswer, error) {
+func mcpWaitReady(ctx context.Context, in mcpWaitInput) (mcp.Answer, error) {
 	timeout, err := parseTimeout(in.Timeout, 30*time.Second)
 	if err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	after := int64(-1)
 	if in.After > 0 {
@@ -361,17 +368,17 @@ func mcpWaitReady(ctx context.Context, in mcpWaitInput) (toolAnswer, error) {
 	return waitAnswer(ctx, in.Name, in.Process, after, timeout)
 }
 
-func mcpStop(ctx context.Context, in mcpNameInput) (toolAnswer, error) {
+func mcpStop(ctx context.Context, in mcpNameInput) (mcp.Answer, error) {
 	if err := mcpControl(ctx, in.Name, childrpc.MethodStop, nil, nil); err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	return textResult("stopping", false)
 }
 
-func mcpCall(ctx context.Context, in mcpCallInput) (toolAnswer, error) {
+func mcpCall(ctx context.Context, in mcpCallInput) (mcp.Answer, error) {
 	timeout, err := parseTimeout(in.Timeout, 10*time.Second)
 	if err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	req := childrpc.CallParams{Process: in.Process, Method: in.Method, TimeoutMS: timeout.Milliseconds()}
 	if len(in.Params) > 0 && string(in.Params) != "null" {
@@ -383,9 +390,9 @@ func mcpCall(ctx context.Context, in mcpCallInput) (toolAnswer, error) {
 	if err := mcpControl(ctx, in.Name, childrpc.MethodCall, req, &result); err != nil {
 		var rpcErr *childrpc.Error
 		if errors.As(err, &rpcErr) && rpcErr.Code == childrpc.CodeMethodNotFound {
-			return toolAnswer{}, fmt.Errorf("%s: %s; %s", in.Method, rpcErr.Message, knownMethods(ctx, in.Name, in.Process, in.Method))
+			return mcp.Answer{}, fmt.Errorf("%s: %s; %s", in.Method, rpcErr.Message, knownMethods(ctx, in.Name, in.Process, in.Method))
 		}
-		return toolAnswer{}, fmt.Errorf("%s: %w", in.Method, err)
+		return mcp.Answer{}, fmt.Errorf("%s: %w", in.Method, err)
 	}
 	return textResult(string(result), false)
 }
@@ -396,29 +403,29 @@ var startEnv []string
 // startTimeout bounds how long start waits for the new devrun's control socket.
 const startTimeout = 15 * time.Second
 
-func mcpStart(ctx context.Context, in mcpStartInput) (toolAnswer, error) {
+func mcpStart(ctx context.Context, in mcpStartInput) (mcp.Answer, error) {
 	if !filepath.IsAbs(in.Dir) {
-		return toolAnswer{}, fmt.Errorf("dir %q: want an absolute folder", in.Dir)
+		return mcp.Answer{}, fmt.Errorf("dir %q: want an absolute folder", in.Dir)
 	}
 	if fi, err := os.Stat(in.Dir); err != nil || !fi.IsDir() {
-		return toolAnswer{}, fmt.Errorf("dir %q is not a folder", in.Dir)
+		return mcp.Answer{}, fmt.Errorf("dir %q is not a folder", in.Dir)
 	}
 	if in.Target == "" {
-		return toolAnswer{}, errors.New("target: say what to run, such as ./cmd/server or app.js")
+		return mcp.Answer{}, errors.New("target: say what to run, such as ./cmd/server or app.js")
 	}
 	list, err := childrpc.Instances(ctx)
 	if err != nil {
-		return toolAnswer{}, toolError(err)
+		return mcp.Answer{}, toolError(err)
 	}
 	name := in.Name
 	if name == "" {
 		name = uniqueName(config.NameFrom(filepath.Base(in.Dir)), list)
 	} else if slices.ContainsFunc(list, func(i childrpc.Info) bool { return i.Name == name }) {
-		return toolAnswer{}, fmt.Errorf("a devrun called %q is running already", name)
+		return mcp.Answer{}, fmt.Errorf("a devrun called %q is running already", name)
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	args := append(append([]string{"--name", name}, in.Flags...), "--", in.Target)
 	cmd := exec.Command(self, append(args, in.Args...)...)
@@ -428,7 +435,7 @@ func mcpStart(ctx context.Context, in mcpStartInput) (toolAnswer, error) {
 	// itself for logs; a pipe to us would break when we exit.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return toolAnswer{}, err
+		return mcp.Answer{}, err
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -443,12 +450,12 @@ func mcpStart(ctx context.Context, in mcpStartInput) (toolAnswer, error) {
 		}
 		select {
 		case err := <-exited:
-			return toolAnswer{}, fmt.Errorf("devrun %s ended before it was up (%v): exit status 2 means bad flags or target; run it in a terminal to see why",
+			return mcp.Answer{}, fmt.Errorf("devrun %s ended before it was up (%v): exit status 2 means bad flags or target; run it in a terminal to see why",
 				strings.Join(cmd.Args[1:], " "), err)
 		case <-deadline:
-			return toolAnswer{}, fmt.Errorf("devrun %q started (pid %d) but its control socket did not answer within %s", name, cmd.Process.Pid, startTimeout)
+			return mcp.Answer{}, fmt.Errorf("devrun %q started (pid %d) but its control socket did not answer within %s", name, cmd.Process.Pid, startTimeout)
 		case <-ctx.Done():
-			return toolAnswer{}, ctx.Err()
+			return mcp.Answer{}, ctx.Err()
 		case <-time.After(appearPoll):
 		}
 	}

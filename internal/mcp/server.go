@@ -1,4 +1,6 @@
-package main
+// Package mcp is a Model Context Protocol server over stdio, tools only: devrun mcp's tools
+// are registered with NewTool and served by Serve.
+package mcp
 
 import (
 	"bufio"
@@ -19,63 +21,72 @@ import (
 // 14.6 MB) and added 2 MB to the memory of every running devrun and its helper processes,
 // for a protocol that over stdio is JSON-RPC with three methods.
 
-// mcpVersions are the protocol versions this server speaks, newest first.
-var mcpVersions = []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}
+// versions are the protocol versions this server speaks, newest first.
+var versions = []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}
 
 const (
-	mcpMaxLine     = 16 << 20 // one message from the client, as the SDK's own limit
-	mcpMaxInFlight = 16       // tool calls running at once; more wait to be read
+	maxLine     = 16 << 20 // one message from the client, as the SDK's own limit
+	maxInFlight = 16       // tool calls running at once; more wait to be read
 )
 
-// mcpTool is one tool: its schema for tools/list and its handler.
-type mcpTool struct {
-	name, description string
-	props             []prop
-	call              func(ctx context.Context, args json.RawMessage) (toolAnswer, error)
+// Server is what Serve says of itself, and its tools.
+type Server struct {
+	Name, Version, Instructions string
+	Tools                       []*Tool
 }
 
-// toolAnswer is a tool's result: text, and whether it reports a failure.
-type toolAnswer struct {
-	text    string
-	isError bool
+// Tool is one tool: its schema for tools/list and its handler.
+type Tool struct {
+	Name, Description string
+	// Describe, when set, gives the description at each tools/list (it may list what the
+	// running programs offer).
+	Describe func(ctx context.Context) string
+	props    []Prop
+	call     func(ctx context.Context, args json.RawMessage) (Answer, error)
 }
 
-// prop is one property of a tool's input schema; typ "" accepts any JSON value, "array" an
+// Answer is a tool's result: text, and whether it reports a failure.
+type Answer struct {
+	Text    string
+	IsError bool
+}
+
+// Prop is one property of a tool's input schema; typ "" accepts any JSON value, "array" an
 // array of strings.
-type prop struct {
-	name, typ, desc string
-	required        bool
+type Prop struct {
+	Name, Type, Desc string
+	Required         bool
 }
 
-// tool makes a tool whose arguments decode into In.
-func tool[In any](name, description string, props []prop, fn func(context.Context, In) (toolAnswer, error)) *mcpTool {
-	return &mcpTool{name: name, description: description, props: props,
-		call: func(ctx context.Context, args json.RawMessage) (toolAnswer, error) {
+// NewTool makes a tool whose arguments decode into In.
+func NewTool[In any](name, description string, props []Prop, fn func(context.Context, In) (Answer, error)) *Tool {
+	return &Tool{Name: name, Description: description, props: props,
+		call: func(ctx context.Context, args json.RawMessage) (Answer, error) {
 			var in In
 			if len(args) > 0 && string(args) != "null" {
 				if err := json.Unmarshal(args, &in); err != nil {
-					return toolAnswer{}, fmt.Errorf("arguments: %v", err)
+					return Answer{}, fmt.Errorf("arguments: %v", err)
 				}
 			}
 			return fn(ctx, in)
 		}}
 }
 
-func (t *mcpTool) schema() map[string]any {
+func (t *Tool) schema() map[string]any {
 	props := map[string]any{}
 	required := []string{}
 	for _, p := range t.props {
-		s := map[string]any{"description": p.desc}
-		switch p.typ {
+		s := map[string]any{"description": p.Desc}
+		switch p.Type {
 		case "":
 		case "array":
 			s["type"], s["items"] = "array", map[string]any{"type": "string"}
 		default:
-			s["type"] = p.typ
+			s["type"] = p.Type
 		}
-		props[p.name] = s
-		if p.required {
-			required = append(required, p.name)
+		props[p.Name] = s
+		if p.Required {
+			required = append(required, p.Name)
 		}
 	}
 	return map[string]any{"type": "object", "properties": props, "required": required, "additionalProperties": false}
@@ -88,10 +99,10 @@ type mcpRequest struct {
 	Params json.RawMessage `json:"params"`
 }
 
-// serveMCP answers MCP requests read from in, one JSON-RPC message per line, until in ends.
+// Serve answers MCP requests read from in, one JSON-RPC message per line, until in ends.
 // Tool calls run concurrently (wait_ready may take a while); a line that is not a valid
 // request gets an error reply and the server reads on.
-func serveMCP(ctx context.Context, in io.Reader, out io.Writer, tools []*mcpTool) error {
+func Serve(ctx context.Context, in io.Reader, out io.Writer, srv Server) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -99,7 +110,7 @@ func serveMCP(ctx context.Context, in io.Reader, out io.Writer, tools []*mcpTool
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		inFlight = map[string]context.CancelFunc{}
-		slots    = make(chan struct{}, mcpMaxInFlight)
+		slots    = make(chan struct{}, maxInFlight)
 	)
 	defer wg.Wait()
 	send := func(msg []byte) {
@@ -152,7 +163,7 @@ func serveMCP(ctx context.Context, in io.Reader, out io.Writer, tools []*mcpTool
 					go func() {
 						defer wg.Done()
 						defer func() { <-slots }()
-						result, rpcErr := callTool(callCtx, tools, req.Params)
+						result, rpcErr := callTool(callCtx, srv.Tools, req.Params)
 						mu.Lock()
 						delete(inFlight, string(req.ID))
 						mu.Unlock()
@@ -160,7 +171,7 @@ func serveMCP(ctx context.Context, in io.Reader, out io.Writer, tools []*mcpTool
 						reply(req.ID, result, rpcErr)
 					}()
 				default:
-					result, rpcErr := answerMCP(ctx, tools, req)
+					result, rpcErr := answerMCP(ctx, srv, req)
 					reply(req.ID, result, rpcErr)
 				}
 			}
@@ -175,33 +186,33 @@ func serveMCP(ctx context.Context, in io.Reader, out io.Writer, tools []*mcpTool
 }
 
 // answerMCP answers the requests other than tools/call.
-func answerMCP(ctx context.Context, tools []*mcpTool, req mcpRequest) (any, *childrpc.Error) {
+func answerMCP(ctx context.Context, srv Server, req mcpRequest) (any, *childrpc.Error) {
 	switch req.Method {
 	case "initialize":
 		var p struct {
 			ProtocolVersion string `json:"protocolVersion"`
 		}
 		json.Unmarshal(req.Params, &p)
-		v := mcpVersions[0]
-		if slices.Contains(mcpVersions, p.ProtocolVersion) {
+		v := versions[0]
+		if slices.Contains(versions, p.ProtocolVersion) {
 			v = p.ProtocolVersion
 		}
 		return map[string]any{
 			"protocolVersion": v,
 			"capabilities":    map[string]any{"tools": map[string]any{}},
-			"serverInfo":      map[string]any{"name": "devrun", "version": version},
-			"instructions":    mcpInstructions,
+			"serverInfo":      map[string]any{"name": srv.Name, "version": srv.Version},
+			"instructions":    srv.Instructions,
 		}, nil
 	case "ping":
 		return map[string]any{}, nil
 	case "tools/list":
 		list := []map[string]any{}
-		for _, t := range tools {
-			desc := t.description
-			if t.name == "call" {
-				desc = callToolDescription(ctx)
+		for _, t := range srv.Tools {
+			desc := t.Description
+			if t.Describe != nil {
+				desc = t.Describe(ctx)
 			}
-			list = append(list, map[string]any{"name": t.name, "description": desc, "inputSchema": t.schema()})
+			list = append(list, map[string]any{"name": t.Name, "description": desc, "inputSchema": t.schema()})
 		}
 		return map[string]any{"tools": list}, nil
 	}
@@ -210,7 +221,7 @@ func answerMCP(ctx context.Context, tools []*mcpTool, req mcpRequest) (any, *chi
 
 // callTool runs tools/call. An unknown tool is a protocol error; a tool's own error is a
 // result with isError, which the agent reads.
-func callTool(ctx context.Context, tools []*mcpTool, params json.RawMessage) (any, *childrpc.Error) {
+func callTool(ctx context.Context, tools []*Tool, params json.RawMessage) (any, *childrpc.Error) {
 	var p struct {
 		Name      string          `json:"name"`
 		Arguments json.RawMessage `json:"arguments"`
@@ -218,24 +229,24 @@ func callTool(ctx context.Context, tools []*mcpTool, params json.RawMessage) (an
 	if err := json.Unmarshal(params, &p); err != nil || p.Name == "" {
 		return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: `tools/call wants {"name":"tool","arguments":{...}}`}
 	}
-	i := slices.IndexFunc(tools, func(t *mcpTool) bool { return t.name == p.Name })
+	i := slices.IndexFunc(tools, func(t *Tool) bool { return t.Name == p.Name })
 	if i < 0 {
 		return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", p.Name)}
 	}
 	answer, err := tools[i].call(ctx, p.Arguments)
 	if err != nil {
-		answer = toolAnswer{text: err.Error(), isError: true}
+		answer = Answer{Text: err.Error(), IsError: true}
 	}
-	return map[string]any{"content": []any{map[string]any{"type": "text", "text": answer.text}}, "isError": answer.isError}, nil
+	return map[string]any{"content": []any{map[string]any{"type": "text", "text": answer.Text}}, "isError": answer.IsError}, nil
 }
 
-// readLine reads one line without its newline; a line over mcpMaxLine is read to its end and
+// readLine reads one line without its newline; a line over maxLine is read to its end and
 // replaced by a value that checkMessage refuses.
 func readLine(br *bufio.Reader) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(line)+len(chunk) <= mcpMaxLine {
+		if len(line)+len(chunk) <= maxLine {
 			line = append(line, chunk...)
 		} else {
 			line = []byte(`"line too long"`)
