@@ -25,13 +25,44 @@ type Callee interface {
 type Group struct {
 	Name      string
 	Instances []Callee
-	next      atomic.Uint32 // round robin over the instances
+	Listen    []string         // the sockets devrun holds for it, for Status
+	Restart   func(why string) // restarts every instance (and says so)
+	next      atomic.Uint32    // round robin over the instances
 }
 
-// Calls routes the calls of devrun send, the control socket and devrun.call between processes
-// to the right instance.
-type Calls struct {
+// Processes are a devrun's processes by name: calls from devrun send, the control socket and
+// devrun.call routed to an instance, restarts by name, and their status.
+type Processes struct {
 	Groups []*Group // in start order; the first is the default process
+}
+
+// Restart restarts the process called name, or every process when name is "".
+func (c *Processes) Restart(name, why string) error {
+	if name == "" {
+		for _, g := range c.Groups {
+			g.Restart(why)
+		}
+		return nil
+	}
+	g, err := c.group(name)
+	if err != nil {
+		return err
+	}
+	g.Restart(why)
+	return nil
+}
+
+// Status describes every instance, for devrun ls and childrpc.Instances.
+func (c *Processes) Status() []childrpc.ProcessInfo {
+	var out []childrpc.ProcessInfo
+	for _, g := range c.Groups {
+		for i, in := range g.Instances {
+			st := in.Status()
+			out = append(out, childrpc.ProcessInfo{Name: g.Name, Instance: i, PID: st.PID, State: st.State,
+				Restarts: st.Restarts, Started: st.Started, Methods: st.Methods, Listen: g.Listen, Channel: st.Channel})
+		}
+	}
+	return out
 }
 
 // Call forwards a request to process ("" the first) and answers, or fails with a
@@ -39,7 +70,7 @@ type Calls struct {
 // timeout is CodeTimeout, so that a caller without a timeout of its own never waits for ever.
 // instance is "" (round robin among the running ones), a number, or "all" (every instance,
 // the answers in a list).
-func (c *Calls) Call(ctx context.Context, process, instance, method string, params json.RawMessage, timeout time.Duration) (any, error) {
+func (c *Processes) Call(ctx context.Context, process, instance, method string, params json.RawMessage, timeout time.Duration) (any, error) {
 	g, err := c.group(process)
 	if err != nil {
 		return nil, err
@@ -54,12 +85,12 @@ func (c *Calls) Call(ctx context.Context, process, instance, method string, para
 }
 
 // Notify sends a notification to one instance of the first process, taking turns.
-func (c *Calls) Notify(ctx context.Context, method string, params json.RawMessage) error {
+func (c *Processes) Notify(ctx context.Context, method string, params json.RawMessage) error {
 	return c.Groups[0].pick().Notify(ctx, method, params)
 }
 
 // Group finds a process by name ("" is the first), or says which there are.
-func (c *Calls) group(name string) (*Group, error) {
+func (c *Processes) group(name string) (*Group, error) {
 	if name == "" {
 		return c.Groups[0], nil
 	}

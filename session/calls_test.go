@@ -42,7 +42,7 @@ func TestCalls(t *testing.T) {
 	w1 := &fakeCallee{name: "w1", state: runner.StateCrashed}
 	w2 := &fakeCallee{name: "w2", state: runner.StateRunning}
 	slow := &fakeCallee{name: "slow", state: runner.StateRunning, blocks: true}
-	c := &Calls{Groups: []*Group{
+	c := &Processes{Groups: []*Group{
 		{Name: "web", Instances: []Callee{web}},
 		{Name: "worker", Instances: []Callee{w0, w1, w2}},
 		{Name: "slow", Instances: []Callee{slow}},
@@ -107,5 +107,30 @@ func TestCalls(t *testing.T) {
 	}
 	if err := c.Notify(context.Background(), "n", nil); err != nil || web.notices != 1 {
 		t.Errorf("notify: %v, %d", err, web.notices)
+	}
+}
+
+func TestRestartAndStatus(t *testing.T) {
+	var restarted []string
+	restart := func(name string) func(string) {
+		return func(why string) { restarted = append(restarted, name+": "+why) }
+	}
+	c := &Processes{Groups: []*Group{
+		{Name: "web", Instances: []Callee{&fakeCallee{state: runner.StateRunning}}, Listen: []string{"http=:8080"}, Restart: restart("web")},
+		{Name: "worker", Instances: []Callee{&fakeCallee{state: runner.StateRunning}, &fakeCallee{state: runner.StateWaiting}}, Restart: restart("worker")},
+	}}
+	if err := c.Restart("worker", "rs"); err != nil || fmt.Sprint(restarted) != "[worker: rs]" {
+		t.Fatalf("restart worker: %v, %v", err, restarted)
+	}
+	if err := c.Restart("", "rs"); err != nil || len(restarted) != 3 {
+		t.Fatalf("restart all: %v, %v", err, restarted)
+	}
+	var e *childrpc.Error
+	if err := c.Restart("wokrer", "rs"); !errors.As(err, &e) || e.Message != `no process "wokrer" (have: web, worker)` {
+		t.Fatalf("restart of an unknown process: %v", err)
+	}
+	st := c.Status()
+	if len(st) != 3 || st[0].Name != "web" || st[0].Listen[0] != "http=:8080" || st[2].Name != "worker" || st[2].Instance != 1 || st[2].State != runner.StateWaiting {
+		t.Fatalf("status: %+v", st)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -13,17 +12,8 @@ import (
 
 // info describes this session for devrun ls and childrpc.Instances.
 func (ss *session) info() childrpc.Info {
-	in := childrpc.Info{Name: ss.name, PID: os.Getpid(), Dir: ss.dir, Command: ss.command, Started: ss.started}
-	for _, p := range ss.procs {
-		for i, r := range p.runners {
-			st := r.Status()
-			in.Processes = append(in.Processes, childrpc.ProcessInfo{
-				Name: p.name, Instance: i, PID: st.PID, State: st.State, Restarts: st.Restarts,
-				Started: st.Started, Methods: st.Methods, Listen: p.listen, Channel: st.Channel,
-			})
-		}
-	}
-	return in
+	return childrpc.Info{Name: ss.name, PID: os.Getpid(), Dir: ss.dir, Command: ss.command, Started: ss.started,
+		Processes: ss.calls.Status()}
 }
 
 func (ss *session) handleCall(ctx context.Context, params json.RawMessage) (any, error) {
@@ -49,17 +39,8 @@ func (ss *session) handleRestart(_ context.Context, params json.RawMessage) (any
 			return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: childrpc.MethodRestart + ": " + err.Error()}
 		}
 	}
-	if req.Process == "" {
-		for _, p := range ss.procs {
-			p.restart("restart requested")
-		}
-		return "restarting", nil
+	if err := ss.calls.Restart(req.Process, "restart requested"); err != nil {
+		return nil, err
 	}
-	p := ss.process(req.Process)
-	if p == nil {
-		return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams,
-			Message: fmt.Sprintf("no process %q (have: %s)", req.Process, strings.Join(ss.processNames(), ", "))}
-	}
-	p.restart("restart requested")
 	return "restarting", nil
 }

@@ -372,7 +372,7 @@ watch = ["crashdir"]
 	rep.next(t, "stop "+first)
 	second := pidOf(rep.next(t, "start"))
 	fmt.Fprintln(d.stdin, "rs nosuch")
-	d.stderr.waitFor(t, "rs nosuch: no such process (have: steady, crasher)")
+	d.stderr.waitFor(t, "rs nosuch: no process \"nosuch\" (have: steady, crasher)")
 	fmt.Fprintln(d.stdin, "to the first process")
 	if got := rep.next(t, "stdin"); got != "stdin to the first process" {
 		t.Fatalf("stdin line: got %q", got)

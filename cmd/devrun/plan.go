@@ -136,7 +136,7 @@ func newSession(o *options, s stdio) (*session, error) {
 		p, err := ss.newProcess(st, top.Clear, about, cwd, in, s)
 		if p != nil {
 			ss.procs = append(ss.procs, p)
-			g := &sess.Group{Name: p.name}
+			g := &sess.Group{Name: p.name, Listen: p.listen, Restart: p.restart}
 			for _, r := range p.runners {
 				g.Instances = append(g.Instances, r)
 			}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/devrun-dev/devrun/childrpc"
 	sess "github.com/devrun-dev/devrun/session"
 )
 
@@ -33,7 +34,7 @@ type session struct {
 	command []string
 	con     *console
 	procs   []*process
-	calls   sess.Calls // devrun.call and the control socket's calls, routed to an instance
+	calls   sess.Processes // calls routed to an instance, restarts by name, status
 	sockets []*heldSocket
 	logs    *sess.Logs
 	events  *sess.EventLog
@@ -153,18 +154,10 @@ func (ss *session) readInput(in io.Reader) {
 }
 
 func (ss *session) restartFromInput(name string) {
-	if name == "" {
-		for _, p := range ss.procs {
-			p.restart("rs")
-		}
-		return
+	var unknown *childrpc.Error
+	if err := ss.calls.Restart(name, "rs"); errors.As(err, &unknown) {
+		ss.con.printf(levelWarn, "", "rs %s: %s", name, unknown.Message)
 	}
-	p := ss.process(name)
-	if p == nil {
-		ss.con.printf(levelWarn, "", "rs %s: no such process (have: %s)", name, strings.Join(ss.processNames(), ", "))
-		return
-	}
-	p.restart("rs")
 }
 
 func (ss *session) process(name string) *process {
@@ -174,14 +167,6 @@ func (ss *session) process(name string) *process {
 		}
 	}
 	return nil
-}
-
-func (ss *session) processNames() []string {
-	var names []string
-	for _, p := range ss.procs {
-		names = append(names, p.name)
-	}
-	return names
 }
 
 func (ss *session) cleanup() {
