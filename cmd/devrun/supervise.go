@@ -174,6 +174,7 @@ func (ss *session) cleanup() {
 		if p.watcher != nil {
 			p.watcher.Close()
 		}
+		p.announced.close()
 		if p.browser != nil {
 			p.browser.close()
 		}
