@@ -127,7 +127,7 @@ func TestChangedKeepsAnIdenticalProgram(t *testing.T) {
 	h.r.Restart("rs")
 	h.waitPID(Exited, second)
 	h.waitKind(Started)
-	if n := len(filterKind(h.events.snapshot(), Unchanged)); n != 1 {
+	if n := len(filterKind(h.events.Snapshot(), Unchanged)); n != 1 {
 		t.Fatalf("%d unchanged events, want 1: %v", n, h.kinds())
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/devrun-dev/devrun/internal/testkit"
 )
 
 // buildConfig runs the test binary as the build step (in build mode, controlled by the file
@@ -52,7 +54,7 @@ func TestBuildFailureKeepsTheOldChild(t *testing.T) {
 	if exited < 0 || exited > started {
 		t.Fatalf("the new child started before the old one exited: %v", h.kinds())
 	}
-	if n := len(filterKind(h.events.snapshot(), Started)); n != 2 {
+	if n := len(filterKind(h.events.Snapshot(), Started)); n != 2 {
 		t.Fatalf("%d starts, want 2 (a failed build starts nothing): %v", n, h.kinds())
 	}
 }
@@ -78,11 +80,11 @@ func TestFirstBuildFailureStartsNothing(t *testing.T) {
 func TestRestartDuringBuildCancelsIt(t *testing.T) {
 	ctl := filepath.Join(t.TempDir(), "ctl")
 	cfg := buildConfig(t, ctl, "block")
-	stderr := &lineFeed{}
+	stderr := &testkit.Lines{}
 	cfg.Stderr = stderr
 	h := newHarness(t, cfg)
 	at := 0
-	blocked := atoi(t, strings.Fields(stderr.waitFrom(t, &at, "the build to block", func(s string) bool {
+	blocked := atoi(t, strings.Fields(stderr.WaitFrom(t, &at, "the build to block", func(s string) bool {
 		return strings.HasPrefix(s, "build blocked ")
 	}))[2])
 	if st := h.r.Status(); st.State != StateBuilding {
@@ -97,7 +99,7 @@ func TestRestartDuringBuildCancelsIt(t *testing.T) {
 	h.waitKind(Started)
 	requireGone(t, false, blocked)
 	h.stop()
-	events := h.events.snapshot()
+	events := h.events.Snapshot()
 	if n := len(filterKind(events, BuildOK)); n != 1 {
 		t.Fatalf("%d builds finished, want 1: %v", n, h.kinds())
 	}
@@ -109,16 +111,16 @@ func TestRestartDuringBuildCancelsIt(t *testing.T) {
 func TestStopDuringBuildKillsIt(t *testing.T) {
 	ctl := filepath.Join(t.TempDir(), "ctl")
 	cfg := buildConfig(t, ctl, "block")
-	stderr := &lineFeed{}
+	stderr := &testkit.Lines{}
 	cfg.Stderr = stderr
 	h := newHarness(t, cfg)
 	at := 0
-	blocked := atoi(t, strings.Fields(stderr.waitFrom(t, &at, "the build to block", func(s string) bool {
+	blocked := atoi(t, strings.Fields(stderr.WaitFrom(t, &at, "the build to block", func(s string) bool {
 		return strings.HasPrefix(s, "build blocked ")
 	}))[2])
 	h.stop()
 	requireGone(t, false, blocked)
-	if n := len(filterKind(h.events.snapshot(), Started)); n != 0 {
+	if n := len(filterKind(h.events.Snapshot(), Started)); n != 0 {
 		t.Fatalf("started %d children: %v", n, h.kinds())
 	}
 }

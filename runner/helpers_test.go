@@ -8,94 +8,22 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/devrun-dev/devrun/internal/testkit"
 )
 
 // failAfter bounds every wait of the tests: reaching it is a failure (something that should
 // have happened did not), never a way to synchronise.
-const failAfter = 60 * time.Second
-
-// feed is an append-only record that tests wait on: events, lines of output.
-type feed[T any] struct {
-	mu      sync.Mutex
-	items   []T
-	changed chan struct{}
-}
-
-func (f *feed[T]) add(v T) {
-	f.mu.Lock()
-	f.items = append(f.items, v)
-	if f.changed != nil {
-		close(f.changed)
-		f.changed = nil
-	}
-	f.mu.Unlock()
-}
-
-func (f *feed[T]) snapshot() []T {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]T(nil), f.items...)
-}
-
-// waitFrom returns the index and value of the first item at or after *from that matches,
-// and moves *from past it.
-func (f *feed[T]) waitFrom(t testing.TB, from *int, what string, match func(T) bool) T {
-	t.Helper()
-	deadline := time.NewTimer(failAfter)
-	defer deadline.Stop()
-	for {
-		f.mu.Lock()
-		for i := *from; i < len(f.items); i++ {
-			if match(f.items[i]) {
-				v := f.items[i]
-				*from = i + 1
-				f.mu.Unlock()
-				return v
-			}
-		}
-		if f.changed == nil {
-			f.changed = make(chan struct{})
-		}
-		ch := f.changed
-		f.mu.Unlock()
-		select {
-		case <-ch:
-		case <-deadline.C:
-			t.Fatalf("gave up waiting for %s; got %v", what, f.snapshot())
-		}
-	}
-}
-
-// lineFeed is an io.Writer that records whole lines.
-type lineFeed struct {
-	feed[string]
-	mu      sync.Mutex
-	partial []byte
-}
-
-func (l *lineFeed) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.partial = append(l.partial, p...)
-	for {
-		i := bytes.IndexByte(l.partial, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		l.add(string(l.partial[:i]))
-		l.partial = l.partial[i+1:]
-	}
-}
+const failAfter = testkit.FailAfter
 
 // harness runs one Runner for a test and records what it says.
 type harness struct {
 	t       testing.TB
 	r       *Runner
-	events  feed[Event]
-	out     *lineFeed
+	events  testkit.Feed[Event]
+	out     *testkit.Lines
 	evAt    int // events before this index were consumed by waits
 	outAt   int
 	cancel  context.CancelFunc
@@ -114,8 +42,8 @@ func selfCommand(t testing.TB) []string {
 
 func newHarness(t testing.TB, cfg Config, tune ...func(*Runner)) *harness {
 	t.Helper()
-	h := &harness{t: t, out: &lineFeed{}, done: make(chan error, 1)}
-	cfg.OnEvent = func(e Event) { h.events.add(e) }
+	h := &harness{t: t, out: &testkit.Lines{}, done: make(chan error, 1)}
+	cfg.OnEvent = func(e Event) { h.events.Add(e) }
 	if cfg.Stdout == nil {
 		cfg.Stdout = h.out
 	}
@@ -153,13 +81,13 @@ func (h *harness) stop() {
 			h.t.Fatalf("Run: %v", err)
 		}
 	case <-time.After(failAfter):
-		h.t.Fatalf("Run did not return; events %v", h.events.snapshot())
+		h.t.Fatalf("Run did not return; events %v", h.events.Snapshot())
 	}
 }
 
 func (h *harness) waitEvent(what string, match func(Event) bool) Event {
 	h.t.Helper()
-	return h.events.waitFrom(h.t, &h.evAt, what, match)
+	return h.events.WaitFrom(h.t, &h.evAt, what, match)
 }
 
 func (h *harness) waitKind(k EventKind) Event {
@@ -175,14 +103,14 @@ func (h *harness) waitPID(k EventKind, pid int) Event {
 // waitLine returns the fields of the next output line starting with prefix.
 func (h *harness) waitLine(prefix string) []string {
 	h.t.Helper()
-	line := h.out.waitFrom(h.t, &h.outAt, "a line "+prefix, func(s string) bool { return strings.HasPrefix(s, prefix) })
+	line := h.out.WaitFrom(h.t, &h.outAt, "a line "+prefix, func(s string) bool { return strings.HasPrefix(s, prefix) })
 	return strings.Fields(line)
 }
 
 // kinds lists the kinds of the events so far, for order checks and failure messages.
 func (h *harness) kinds() []EventKind {
 	var k []EventKind
-	for _, e := range h.events.snapshot() {
+	for _, e := range h.events.Snapshot() {
 		k = append(k, e.Kind)
 	}
 	return k
@@ -190,7 +118,7 @@ func (h *harness) kinds() []EventKind {
 
 // indexOf is the position of the first event matching, or -1.
 func (h *harness) indexOf(match func(Event) bool) int {
-	for i, e := range h.events.snapshot() {
+	for i, e := range h.events.Snapshot() {
 		if match(e) {
 			return i
 		}

@@ -34,7 +34,7 @@ func TestStartAndStop(t *testing.T) {
 	if i := h.indexOf(func(e Event) bool { return e.Kind == Stopping }); i < 0 {
 		t.Fatalf("no Stopping event: %v", h.kinds())
 	}
-	if w := filterKind(h.events.snapshot(), Warning); len(w) > 0 {
+	if w := filterKind(h.events.Snapshot(), Warning); len(w) > 0 {
 		t.Fatalf("the host is not fully protected: %v", w[0]) // no subreaper or no guardian
 	}
 }
@@ -92,7 +92,7 @@ func TestKillSkipsTheGracePeriod(t *testing.T) {
 		t.Fatalf("grace period ran out: %v", h.kinds())
 	}
 	// Killed on purpose: nothing was started again.
-	if n := len(filterKind(h.events.snapshot(), Started)); n != 1 {
+	if n := len(filterKind(h.events.Snapshot(), Started)); n != 1 {
 		t.Fatalf("%d starts, want 1: %v", n, h.kinds())
 	}
 }
@@ -167,7 +167,7 @@ func TestNeverRestartsACrash(t *testing.T) {
 		t.Fatalf("waiting says %q", w)
 	}
 	h.stop()
-	if n := len(filterKind(h.events.snapshot(), Started)); n != 1 {
+	if n := len(filterKind(h.events.Snapshot(), Started)); n != 1 {
 		t.Fatalf("%d starts: %v", n, h.kinds())
 	}
 }
@@ -233,7 +233,7 @@ func TestChildEnvironment(t *testing.T) {
 			})
 			h.waitLine("env done")
 			got := map[string]string{}
-			for _, line := range h.out.snapshot() {
+			for _, line := range h.out.Snapshot() {
 				if kv, ok := strings.CutPrefix(line, "env "); ok && kv != "done" {
 					k, v, _ := strings.Cut(kv, "=")
 					got[k] = v
@@ -328,7 +328,7 @@ func TestSignalReachesTheChild(t *testing.T) {
 	if got := h.waitLine("winch ")[1]; got != pid {
 		t.Fatalf("SIGWINCH reached pid %s, want %s", got, pid)
 	}
-	if n := len(filterKind(h.events.snapshot(), Exited)); n != 0 {
+	if n := len(filterKind(h.events.Snapshot(), Exited)); n != 0 {
 		t.Fatalf("the child exited on a signal meant to be passed on: %v", h.kinds())
 	}
 }

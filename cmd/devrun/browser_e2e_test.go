@@ -81,7 +81,7 @@ func startPageApp(t *testing.T, text string, args ...string) *pageApp {
 	a.setText(t, text)
 	a.setColor(t, "rgb(255, 0, 0)")
 	a.d = startDevrun(t, a.dir, nil, append(append([]string{"-v", "--browser=127.0.0.1:0"}, args...), ".")...)
-	a.d.stderr.waitFor(t, " → 127.0.0.1:")
+	a.d.stderr.WaitFor(t, " → 127.0.0.1:")
 	m := regexp.MustCompile(`browser: (http://127\.0\.0\.1:\d+) → 127\.0\.0\.1:\d+`).FindStringSubmatch(a.d.stderr.String())
 	if m == nil {
 		t.Fatalf("no browser URL in:\n%s", a.d.stderr.String())
@@ -193,7 +193,7 @@ func TestBrowserFindsThePort(t *testing.T) {
 		if page := getPage(t, a.url); strings.Contains(page, "<h1>second</h1>") {
 			break
 		}
-		a.d.stderr.waitChange(t)
+		a.d.stderr.WaitChange(t)
 	}
 }
 

@@ -79,7 +79,7 @@ func startSpecDevrun(t *testing.T, name string, rep *reporter) (*devrunProc, str
 	dir := t.TempDir()
 	d := startDevrun(t, dir, rep, append([]string{"--name", name, "-v", "-w", dir}, childArgs("spec")...)...)
 	rep.next(t, "start")
-	d.stderr.waitFor(t, "methods: big, get_data")
+	d.stderr.WaitFor(t, "methods: big, get_data")
 	return d, filepath.Join(runtimeDir(t), "devrun", name+".sock")
 }
 
@@ -196,7 +196,7 @@ func TestLogsOfHugeValues(t *testing.T) {
 	dir := t.TempDir()
 	d := startDevrun(t, dir, rep, append([]string{"--name", "junk", "-v", "-w", dir}, childArgs("junk")...)...)
 	rep.next(t, "junk sent")
-	d.stderr.waitFor(t, "unknown id")
+	d.stderr.WaitFor(t, "unknown id")
 	out, errOut, code := client(t, "", "logs", "-l", "3", "-n", "junk")
 	if code != 0 {
 		t.Fatalf("devrun logs: exit %d: %s", code, errOut)
@@ -250,11 +250,11 @@ func TestControlSocketRecoversFromEMFILE(t *testing.T) {
 		}
 		held = append(held, c)
 	}
-	logs.waitFor(t, "control socket: accept: accept unix "+sock+": accept4: too many open files; retrying")
+	logs.WaitFor(t, "control socket: accept: accept unix "+sock+": accept4: too many open files; retrying")
 	for _, c := range held {
 		c.Close()
 	}
-	logs.waitFor(t, "control socket: accepting again")
+	logs.WaitFor(t, "control socket: accepting again")
 	if out, errOut, code := client(t, "", "send", "-n", "emfile", "sum", "[1,2]"); code != 0 || strings.TrimSpace(out) != "3" {
 		t.Fatalf("send after EMFILE: exit %d, %q %q", code, out, errOut)
 	}
@@ -272,7 +272,7 @@ func TestLsShowsAChannelTheProgramClosed(t *testing.T) {
 	script := filepath.Join(dir, "app.js")
 	writeFile(t, script, `process.send('ready'); process.disconnect(); setInterval(() => {}, 1000);`)
 	d := startDevrun(t, dir, nil, "--name", "disc", "-w", dir, script)
-	d.stderr.waitFor(t, "starting")
+	d.stderr.WaitFor(t, "starting")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		out, _, _ := client(t, "", "ls", "--json")

@@ -71,7 +71,7 @@ func startRPCDevrun(t testing.TB, name string, rep *reporter) (*devrunProc, stri
 	dir := t.TempDir()
 	d := startDevrun(t, dir, rep, append([]string{"--name", name, "-v", "-w", dir}, childArgs("rpc")...)...)
 	pid := pidOf(rep.next(t, "start"))
-	d.stderr.waitFor(t, "methods: echo, fail, ping, say, slow")
+	d.stderr.WaitFor(t, "methods: echo, fail, ping, say, slow")
 	return d, pid
 }
 
@@ -167,7 +167,7 @@ func TestControlCommands(t *testing.T) {
 
 	// logs: the child's output and devrun's own lines, then following.
 	client(t, "", "send", "-n", "alpha", "say", `{"text":"line before"}`)
-	alpha.stderr.waitFor(t, "line before")
+	alpha.stderr.WaitFor(t, "line before")
 	if out, _, _ := client(t, "", "logs", "-n", "alpha", "--lines", "50"); !strings.Contains(out, "line before") || !strings.Contains(out, "[devrun]") {
 		t.Fatalf("logs:\n%s", out)
 	}
@@ -180,9 +180,9 @@ func TestControlCommands(t *testing.T) {
 	}
 	defer follow.Process.Kill()
 	// The backlog arrives with the registration as follower: after it, every line is new.
-	followOut.waitFor(t, "line before")
+	followOut.WaitFor(t, "line before")
 	client(t, "", "send", "-n", "alpha", "say", `{"text":"line after"}`)
-	followOut.waitFor(t, "line after")
+	followOut.WaitFor(t, "line after")
 
 	// restart and stop.
 	if _, _, code := client(t, "", "restart", "-n", "alpha"); code != 0 {
@@ -306,7 +306,7 @@ func TestControlSocketRefusesOtherUsers(t *testing.T) {
 	if !strings.Contains(string(out), "refused") {
 		t.Fatalf("a client of uid 65534 got %q, want it refused", out)
 	}
-	d.stderr.waitFor(t, "runs as uid 65534")
+	d.stderr.WaitFor(t, "runs as uid 65534")
 }
 
 // rawPing is the other-uid client: one ping on a raw connection; "refused" if the server

@@ -26,7 +26,7 @@ func TestRestartOnSaveInputAndInterrupt(t *testing.T) {
 	if pidOf(first) == pidOf(second) {
 		t.Fatalf("a save should stop %q and start a new child; got %q", first, second)
 	}
-	d.stderr.waitFor(t, "a.txt changed")
+	d.stderr.WaitFor(t, "a.txt changed")
 
 	fmt.Fprintln(d.stdin, "hello child")
 	if got := rep.next(t, "stdin"); got != "stdin hello child" {
@@ -49,7 +49,7 @@ func TestCrashRestartsAndCleanExitWaits(t *testing.T) {
 	d := startDevrun(t, dir, rep, append([]string{"-w", dir}, childArgs("exit", "3")...)...)
 	rep.next(t, "start")
 	rep.next(t, "start") // the crash was restarted after the backoff
-	d.stderr.waitFor(t, "exited with code 3")
+	d.stderr.WaitFor(t, "exited with code 3")
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	if code := d.wait(t); code != 143 {
 		t.Fatalf("devrun after SIGTERM exited %d, want 143", code)
@@ -58,7 +58,7 @@ func TestCrashRestartsAndCleanExitWaits(t *testing.T) {
 	rep2 := newReporter(t)
 	d2 := startDevrun(t, dir, rep2, append([]string{"-w", dir}, childArgs("exit", "0")...)...)
 	rep2.next(t, "start")
-	d2.stderr.waitFor(t, "waiting for a change")
+	d2.stderr.WaitFor(t, "waiting for a change")
 	writeFile(t, filepath.Join(dir, "b.txt"), "x")
 	rep2.next(t, "start")
 	d2.cmd.Process.Signal(syscall.SIGTERM)

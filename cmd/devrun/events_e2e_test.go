@@ -93,7 +93,7 @@ func TestEventsThroughSaveBreakFixCrash(t *testing.T) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "--name", "app", ".")
 	first := rep.next(t, "start")
-	d.stderr.waitFor(t, "build ok in")
+	d.stderr.WaitFor(t, "build ok in")
 
 	// It connected late: the kept events tell what happened so far.
 	ev := startEvents(t, "app", "--since", "0")
@@ -211,7 +211,7 @@ func TestEventsBuildOutputIsCut(t *testing.T) {
 	dir := t.TempDir()
 	d := startDevrun(t, dir, nil, "--name", "noisy", "-w", dir, "--build",
 		`i=0; while [ $i -lt 400 ]; do echo "error $i: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" >&2; i=$((i+1)); done; exit 1`, "--", "true")
-	d.stderr.waitFor(t, "build failed")
+	d.stderr.WaitFor(t, "build failed")
 	ev := startEvents(t, "noisy", "--since", "0")
 	e := ev.next(t, childrpc.EventBuildFailed)
 	if !e.OutputCut || len(e.Output) > sess.MaxEventOutput || len(e.Output) < sess.MaxEventOutput/2 ||

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // goProgram is a small main package that reports "start <pid> <version>" to the test.
@@ -62,10 +61,10 @@ func TestGoModeBuildBreakFix(t *testing.T) {
 	if !strings.HasSuffix(first, " v1") {
 		t.Fatalf("first start: %q", first)
 	}
-	d.stderr.waitFor(t, "build ok in")
+	d.stderr.WaitFor(t, "build ok in")
 
 	writeFile(t, filepath.Join(dir, "main.go"), "package main\n\nfunc main() {\n") // a syntax error
-	d.stderr.waitFor(t, "still running the previous build")
+	d.stderr.WaitFor(t, "still running the previous build")
 	if err := syscall.Kill(atoi(t, pidOf(first)), 0); err != nil {
 		t.Fatalf("the old program is gone after a failed build: %v", err)
 	}
@@ -99,14 +98,14 @@ func TestGoModeChangeCancelsBuild(t *testing.T) {
 		}
 		f.Close()
 	}
-	d.stderr.waitFor(t, "build-step-waiting")
+	d.stderr.WaitFor(t, "build-step-waiting")
 	release()
 	first := rep.next(t, "start")
 
 	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(goProgram, "VERSION", "v2", 1))
 	waitCount(t, d.stderr, "build-step-waiting", 2)
 	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(goProgram, "VERSION", "v3", 1))
-	d.stderr.waitFor(t, "build cancelled")
+	d.stderr.WaitFor(t, "build cancelled")
 	waitCount(t, d.stderr, "build-step-waiting", 3)
 	release()
 	restarted(t, rep, first, "v3")
@@ -122,21 +121,7 @@ func waitCount(t *testing.T, l *lineLog, s string, n int) {
 	t.Helper()
 	// Whole lines only: with -v, devrun's "building: sh -c '{ echo build-step-waiting; ..."
 	// line contains s too, and counting it would let the test go on one build early.
-	deadline := time.After(30 * time.Second)
-	for {
-		// The text and the channel under one lock: a line written in between is not missed.
-		l.mu.Lock()
-		text, changed := l.buf.String(), l.changed
-		l.mu.Unlock()
-		if countLines(text, s) >= n {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("%q did not appear %d times; got:\n%s", s, n, text)
-		}
-	}
+	l.WaitUntil(t, fmt.Sprintf("the line %q %d times", s, n), func(text string) bool { return countLines(text, s) >= n })
 }
 
 func countLines(text, line string) int {
@@ -297,14 +282,14 @@ func TestGoModeNestedModuleAndUnimportedPackage(t *testing.T) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "-v", ".")
 	first := expectStart(t, rep, "v1")
-	d.stderr.waitFor(t, "local packages (go list took") // the set from go list is in place
+	d.stderr.WaitFor(t, "local packages (go list took") // the set from go list is in place
 
 	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 1\n")
-	d.stderr.waitFor(t, "not part of the build: unused/unused.go")
+	d.stderr.WaitFor(t, "not part of the build: unused/unused.go")
 	writeFile(t, filepath.Join(dir, "grpc/example1/main.go"), "package main\n\nfunc main() { println() }\n")
-	d.stderr.waitFor(t, "not part of the build: grpc/example1/main.go")
+	d.stderr.WaitFor(t, "not part of the build: grpc/example1/main.go")
 	writeFile(t, filepath.Join(dir, "grpc/example1/page.html"), "<p>nested, edited</p>\n")
-	d.stderr.waitFor(t, "not part of the build: grpc/example1/page.html")
+	d.stderr.WaitFor(t, "not part of the build: grpc/example1/page.html")
 
 	writeFile(t, filepath.Join(dir, "lib/lib.go"), libSource("v2"))
 	restarted(t, rep, first, "v2")
@@ -335,9 +320,9 @@ func TestGoModeTemplate(t *testing.T) {
 	rep = newReporter(t)
 	d = startDevrun(t, dir, rep, "-v", "--no-templates", ".")
 	expectStart(t, rep, "<h1>two</h1>")
-	d.stderr.waitFor(t, "local packages (go list took")
+	d.stderr.WaitFor(t, "local packages (go list took")
 	writeFile(t, filepath.Join(dir, "templates/page.html"), "<h1>three</h1>\n")
-	d.stderr.waitFor(t, "not part of the build: templates/page.html")
+	d.stderr.WaitFor(t, "not part of the build: templates/page.html")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 }
@@ -357,7 +342,7 @@ func TestGoModeCommentNoRestart(t *testing.T) {
 	d := startDevrun(t, dir, rep, ".")
 	first := expectStart(t, rep, "v1")
 	writeFile(t, filepath.Join(dir, "lib/lib.go"), strings.Replace(libSource("v1"), "what the program reports", "the text it reports", 1))
-	d.stderr.waitFor(t, "no change in the binary; still running")
+	d.stderr.WaitFor(t, "no change in the binary; still running")
 	writeFile(t, filepath.Join(dir, "lib/off.go"), "//go:build never\n\npackage lib\n\nconst Off = 1\n")
 	waitCount(t, d.stderr, "[devrun] no change in the binary; still running", 2)
 	writeFile(t, filepath.Join(dir, "lib/lib.go"), libSource("v2"))
@@ -444,7 +429,7 @@ func TestGoModeReplaceAddedWhileRunning(t *testing.T) {
 	writeFile(t, filepath.Join(root, "app/go.mod"), "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n")
 	writeFile(t, filepath.Join(root, "app/main.go"), reportProgram(`"example.com/lib"`, "lib.Version"))
 	second := restarted(t, rep, first, "v1")
-	d.stderr.waitFor(t, "now watching "+filepath.Join(root, "lib")+" too")
+	d.stderr.WaitFor(t, "now watching "+filepath.Join(root, "lib")+" too")
 	writeFile(t, filepath.Join(root, "lib/lib.go"), libSource("v2"))
 	restarted(t, rep, second, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
@@ -462,14 +447,14 @@ func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
 	})
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "-v", ".")
-	d.stderr.waitFor(t, "build failed in")
+	d.stderr.WaitFor(t, "build failed in")
 	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 1\n")
-	d.stderr.waitFor(t, "rebuilding: unused/unused.go changed")
+	d.stderr.WaitFor(t, "rebuilding: unused/unused.go changed")
 	writeFile(t, filepath.Join(dir, "main.go"), reportProgram("", `"fixed"`))
 	expectStart(t, rep, "fixed")
-	d.stderr.waitFor(t, "local packages (go list took")
+	d.stderr.WaitFor(t, "local packages (go list took")
 	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 2\n")
-	d.stderr.waitFor(t, "not part of the build: unused/unused.go")
+	d.stderr.WaitFor(t, "not part of the build: unused/unused.go")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
 }
@@ -487,9 +472,9 @@ func TestGoModeAddedExtensionFindsTestdata(t *testing.T) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "-v", "-e", "+tmpl", ".")
 	first := expectStart(t, rep, "v1")
-	d.stderr.waitFor(t, "local packages (go list took")
+	d.stderr.WaitFor(t, "local packages (go list took")
 	writeFile(t, filepath.Join(dir, "testdata/fixture.go"), "package testdata\n\nconst X = 1\n")
-	d.stderr.waitFor(t, "not part of the build: testdata/fixture.go")
+	d.stderr.WaitFor(t, "not part of the build: testdata/fixture.go")
 	writeFile(t, filepath.Join(dir, "testdata/template/hello.tmpl"), "v2\n")
 	restarted(t, rep, first, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)

@@ -23,12 +23,12 @@ func TestNoTargetInNodemonProject(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "server.js"), "console.log('serving', process.pid); setInterval(() => {}, 1000);\n")
 	writeFile(t, filepath.Join(dir, "page.txt"), "not watched")
 	d := startDevrun(t, dir, nil, "-v")
-	d.stderr.waitFor(t, "no TARGET: from nodemon.json, running as: devrun --delay 10ms --ext js,html -- server.js")
-	d.stderr.waitFor(t, "nodemon.json: not understood, left out: restartable")
-	d.stderr.waitFor(t, "serving")
+	d.stderr.WaitFor(t, "no TARGET: from nodemon.json, running as: devrun --delay 10ms --ext js,html -- server.js")
+	d.stderr.WaitFor(t, "nodemon.json: not understood, left out: restartable")
+	d.stderr.WaitFor(t, "serving")
 	writeFile(t, filepath.Join(dir, "page.txt"), "still not watched")
 	writeFile(t, filepath.Join(dir, "index.html"), "<p>watched</p>")
-	d.stderr.waitFor(t, "restarting: index.html changed")
+	d.stderr.WaitFor(t, "restarting: index.html changed")
 	if strings.Contains(d.stderr.String(), "page.txt") {
 		t.Errorf("a .txt file counted although nodemon.json's ext leaves it out:\n%s", d.stderr.String())
 	}
@@ -49,8 +49,8 @@ func TestNoTargetInAirProject(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "cmd", "web", "main.go"), "package main\n\nimport (\"fmt\"; \"time\")\n\nfunc main() { fmt.Println(\"air project up\"); time.Sleep(time.Hour) }\n")
 	writeFile(t, filepath.Join(dir, ".air.toml"), "root = \".\"\n[build]\ncmd = \"go build -o ./tmp/main ./cmd/web\"\nbin = \"tmp/main\"\ninclude_ext = [\"go\", \"tmpl\"]\nexclude_dir = [\"tmp\"]\n")
 	d := startDevrun(t, dir, nil)
-	d.stderr.waitFor(t, "no TARGET: from .air.toml, running as: devrun --ext go,tmpl --ignore tmp/ -- cmd/web")
-	d.stderr.waitFor(t, "air project up")
+	d.stderr.WaitFor(t, "no TARGET: from .air.toml, running as: devrun --ext go,tmpl --ignore tmp/ -- cmd/web")
+	d.stderr.WaitFor(t, "air project up")
 }
 
 // TestCommandIgnoresItsOwnData: a Python web app that writes its sqlite database on each POST
@@ -76,7 +76,7 @@ s.serve_forever()
 `
 	writeFile(t, filepath.Join(dir, "app.py"), app)
 	d := startDevrun(t, dir, nil, "-v", "--", "python3", "app.py")
-	d.stderr.waitFor(t, "app up")
+	d.stderr.WaitFor(t, "app up")
 	port, err := os.ReadFile(filepath.Join(dir, "port"))
 	if err != nil {
 		t.Fatal(err)
@@ -91,8 +91,8 @@ s.serve_forever()
 	// Events reach the watcher in order: had the database counted, it would be named with
 	// app.py, in this batch or one before it.
 	writeFile(t, filepath.Join(dir, "app.py"), app+"# edited\n")
-	d.stderr.waitFor(t, "restarting: app.py changed")
-	d.stderr.waitCount(t, "app up", 2)
+	d.stderr.WaitFor(t, "restarting: app.py changed")
+	d.stderr.WaitCount(t, "app up", 2)
 	if out := d.stderr.String(); strings.Contains(out, "sql_app.db") || strings.Count(out, "app up") != 2 {
 		t.Errorf("the app's own database writes counted:\n%s", out)
 	}
@@ -159,7 +159,7 @@ async def app(scope, receive, send):
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	l.Close()
 	d := startDevrun(t, dir, nil, "-v", "--", python, "-m", "uvicorn", "main:app", "--port", port)
-	d.stderr.waitFor(t, "Uvicorn running on")
+	d.stderr.WaitFor(t, "Uvicorn running on")
 	for range 3 {
 		resp, err := http.Post("http://127.0.0.1:"+port+"/", "text/plain", nil)
 		if err != nil {
@@ -172,8 +172,8 @@ async def app(scope, receive, send):
 	}
 	// Had the database counted, it would be named with main.py, in this batch or before it.
 	writeFile(t, filepath.Join(dir, "main.py"), app+"# edited\n")
-	d.stderr.waitFor(t, "restarting: main.py changed")
-	d.stderr.waitCount(t, "app up", 2)
+	d.stderr.WaitFor(t, "restarting: main.py changed")
+	d.stderr.WaitCount(t, "app up", 2)
 	if out := d.stderr.String(); strings.Contains(out, "sql_app.db") || strings.Count(out, "app up") != 2 {
 		t.Errorf("the app's own database writes counted:\n%s", out)
 	}
@@ -192,7 +192,7 @@ func TestControlSocketLeavesOtherFiles(t *testing.T) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, append([]string{"--name", "precious", "-w", dir}, childArgs("serve")...)...)
 	rep.next(t, "start")
-	d.stderr.waitFor(t, "a file that is not a socket is in the way")
+	d.stderr.WaitFor(t, "a file that is not a socket is in the way")
 	if b, err := os.ReadFile(inTheWay); err != nil || string(b) != "not a socket" {
 		t.Fatalf("the file in the way was touched: %q, %v", b, err)
 	}

@@ -336,8 +336,8 @@ func testOverlapNeverReady(t *testing.T, server string) {
 	fmt.Fprintln(d.stdin, "rs")
 	newPID, _ := startReport(t, rep.next(t, "start"))
 	g.next(t, newPID) // never told to go
-	d.stderr.waitFor(t, fmt.Sprintf("the new generation (pid %s) was not ready after", newPID))
-	d.stderr.waitFor(t, "still running pid "+oldPID)
+	d.stderr.WaitFor(t, fmt.Sprintf("the new generation (pid %s) was not ready after", newPID))
+	d.stderr.WaitFor(t, "still running pid "+oldPID)
 	rep.next(t, "down "+newPID)
 	for i := 0; i < 5; i++ {
 		if got := get.mustGet(t); got != oldPID {
@@ -354,7 +354,7 @@ func testOverlapNewCrashes(t *testing.T, server string) {
 	fmt.Fprintln(d.stdin, "rs")
 	newPID, _ := startReport(t, rep.next(t, "start"))
 	g.next(t, newPID).say("crash")
-	d.stderr.waitFor(t, fmt.Sprintf("the new generation (pid %s) exited with code 3 before it was ready; still running pid %s", newPID, oldPID))
+	d.stderr.WaitFor(t, fmt.Sprintf("the new generation (pid %s) exited with code 3 before it was ready; still running pid %s", newPID, oldPID))
 	for i := 0; i < 5; i++ {
 		if got := get.mustGet(t); got != oldPID {
 			t.Fatalf("request %d answered by pid %s, want the old pid %s that kept serving", i, got, oldPID)
@@ -409,10 +409,10 @@ func testChildBindsItself(t *testing.T, server string) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "-w", dir, "--listen", "127.0.0.1:0", "--", server, "bind-self")
 	rep.next(t, "start")
-	d.stderr.waitFor(t, "address already in use")
-	d.stderr.waitFor(t, "takes the inherited socket")
-	d.stderr.waitFor(t, "childrpc.Listener")
-	d.stderr.waitFor(t, "LISTEN_FDS")
+	d.stderr.WaitFor(t, "address already in use")
+	d.stderr.WaitFor(t, "takes the inherited socket")
+	d.stderr.WaitFor(t, "childrpc.Listener")
+	d.stderr.WaitFor(t, "LISTEN_FDS")
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	d.wait(t)
 }
@@ -511,10 +511,10 @@ func TestNodeListenExample(t *testing.T) {
 	}
 	dir := t.TempDir()
 	d := startDevrun(t, dir, nil, "-v", "-w", t.TempDir(), "--listen", "127.0.0.1:0", "--overlap", "--ready-timeout", "1m", "--", script)
-	d.stderr.waitFor(t, "listening on 127.0.0.1:")
+	d.stderr.WaitFor(t, "listening on 127.0.0.1:")
 	out := d.stderr.String()
 	addr := strings.Fields(out[strings.Index(out, "listening on 127.0.0.1:")+len("listening on "):])[0]
-	d.stderr.waitFor(t, "via \"ready\" message")
+	d.stderr.WaitFor(t, "via \"ready\" message")
 	get := newNodeHTTPGetter(addr)
 	pid := get.mustGet(t)
 	l := startHTTPLoad(get, 2, 5000)

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devrun-dev/devrun/internal/testkit"
 	"github.com/devrun-dev/devrun/runner"
 )
 
@@ -248,64 +249,7 @@ func (d *devrunProc) wait(t testing.TB) int {
 	return d.cmd.ProcessState.ExitCode()
 }
 
-// lineLog is an io.Writer that keeps everything and lets a test wait for a line.
-type lineLog struct {
-	mu      sync.Mutex
-	buf     strings.Builder
-	changed chan struct{}
-}
+// lineLog is devrun's output as a test reads it (testkit.Text).
+type lineLog = testkit.Text
 
-func newLineLog() *lineLog { return &lineLog{changed: make(chan struct{})} }
-
-func (l *lineLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Write(p)
-	close(l.changed)
-	l.changed = make(chan struct{})
-	return len(p), nil
-}
-
-func (l *lineLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// waitChange blocks until more output arrives.
-func (l *lineLog) waitChange(t testing.TB) {
-	t.Helper()
-	l.mu.Lock()
-	changed := l.changed
-	l.mu.Unlock()
-	select {
-	case <-changed:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no more output within 30s; got:\n%s", l.String())
-	}
-}
-
-// waitFor blocks until the output contains s.
-func (l *lineLog) waitFor(t testing.TB, s string) {
-	t.Helper()
-	l.waitCount(t, s, 1)
-}
-
-// waitCount blocks until the output holds s n times.
-func (l *lineLog) waitCount(t testing.TB, s string, n int) {
-	t.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		l.mu.Lock()
-		has, changed := strings.Count(l.buf.String(), s) >= n, l.changed
-		l.mu.Unlock()
-		if has {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("output never contained %q %d time(s); got:\n%s", s, n, l.String())
-		}
-	}
-}
+func newLineLog() *lineLog { return testkit.NewText() }

@@ -96,7 +96,7 @@ func TestMCPWithGoSDKClient(t *testing.T) {
 	if out, isErr := call("call", map[string]any{"method": "say", "params": map[string]any{"Text": "hello from mcp"}}); isErr {
 		t.Fatalf("call say: %s", out)
 	}
-	d.stderr.waitFor(t, "hello from mcp")
+	d.stderr.WaitFor(t, "hello from mcp")
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		// devrun writes the line out before it keeps it: ask again until it is there.
 		out, isErr := call("logs", map[string]any{"lines": 20})

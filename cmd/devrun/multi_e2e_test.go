@@ -194,10 +194,10 @@ func TestMultiProcessGoAndNode(t *testing.T) {
 		worker1Line = "worker.1 | "
 		crasherLine = "crasher  | "
 	)
-	out.waitFor(t, worker0Line+"worker up v1 0 ")
-	out.waitFor(t, worker1Line+"worker up v1 1 ")
+	out.WaitFor(t, worker0Line+"worker up v1 0 ")
+	out.WaitFor(t, worker1Line+"worker up v1 1 ")
 	// crasher does not depend on anything: it runs (and crashes) while web waits for worker.
-	multiWaitCount(t, out, "[devrun] crasher: crashed 2 times right after start", 1)
+	out.WaitCount(t, "[devrun] crasher: crashed 2 times right after start", 1)
 
 	// depends_on: no worker has said it is ready, so web is not even built.
 	for _, p := range multiLs(t, d) {
@@ -211,7 +211,7 @@ func TestMultiProcessGoAndNode(t *testing.T) {
 	if got := multiSend(t, d, "-p", "worker", "open"); got != `"opened"` {
 		t.Fatalf("worker open: %s", got)
 	}
-	out.waitFor(t, webLine+"web up v1 ")
+	out.WaitFor(t, webLine+"web up v1 ")
 
 	t.Run("http handler calls the worker, round robin", func(t *testing.T) {
 		seen := map[int]bool{}
@@ -287,14 +287,14 @@ func TestMultiProcessGoAndNode(t *testing.T) {
 
 	// A change to worker.js restarts both worker instances and nothing else.
 	multiWriteAtomic(t, filepath.Join(dir, "worker.js"), strings.ReplaceAll(multiWorkerSource, "VERSION", "v2"))
-	out.waitFor(t, worker0Line+"worker up v2 0 ")
-	out.waitFor(t, worker1Line+"worker up v2 1 ")
+	out.WaitFor(t, worker0Line+"worker up v2 0 ")
+	out.WaitFor(t, worker1Line+"worker up v2 1 ")
 	// A change to web's Go file rebuilds and restarts web only.
 	multiWriteAtomic(t, filepath.Join(dir, "web", "main.go"), strings.ReplaceAll(multiWebSource, "VERSION", "v2"))
-	out.waitFor(t, webLine+"web up v2 ")
+	out.WaitFor(t, webLine+"web up v2 ")
 	// rs NAME on devrun's stdin restarts that process only.
 	fmt.Fprintln(d.stdin, "rs web")
-	multiWaitCount(t, out, webLine+"web up v2 ", 2)
+	out.WaitCount(t, webLine+"web up v2 ", 2)
 
 	// crasher gave up crashing and waits for a change; the others still serve, and the
 	// restarted ones talk.
@@ -367,12 +367,12 @@ watch = ["crashdir"]
 	d := startDevrun(t, dir, rep)
 
 	first := pidOf(rep.next(t, "start"))
-	multiWaitCount(t, d.stderr, "[devrun] crasher: crashed 2 times right after start", 1)
+	d.stderr.WaitCount(t, "[devrun] crasher: crashed 2 times right after start", 1)
 	fmt.Fprintln(d.stdin, "rs steady")
 	rep.next(t, "stop "+first)
 	second := pidOf(rep.next(t, "start"))
 	fmt.Fprintln(d.stdin, "rs nosuch")
-	d.stderr.waitFor(t, "rs nosuch: no process \"nosuch\" (have: steady, crasher)")
+	d.stderr.WaitFor(t, "rs nosuch: no process \"nosuch\" (have: steady, crasher)")
 	fmt.Fprintln(d.stdin, "to the first process")
 	if got := rep.next(t, "stdin"); got != "stdin to the first process" {
 		t.Fatalf("stdin line: got %q", got)
@@ -506,25 +506,6 @@ func multiWriteAtomic(t *testing.T, path, content string) {
 	writeFile(t, tmp, content)
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// multiWaitCount blocks until s occurs at least n times in the output.
-func multiWaitCount(t *testing.T, l *lineLog, s string, n int) {
-	t.Helper()
-	deadline := time.After(60 * time.Second)
-	for {
-		l.mu.Lock()
-		got, changed := strings.Count(l.buf.String(), s), l.changed
-		l.mu.Unlock()
-		if got >= n {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("output contained %q %d times, never %d; got:\n%s", s, got, n, l.String())
-		}
 	}
 }
 

@@ -19,5 +19,5 @@ func TestPortHolderNamed(t *testing.T) {
 	dir := t.TempDir()
 	args := append(append([]string{"-w", dir}, ptyChildArgs("bind")...), ln.Addr().String())
 	d := startDevrun(t, dir, nil, args...)
-	d.stderr.waitFor(t, fmt.Sprintf("[devrun] port %d is held by pid %d (%s", port, os.Getpid(), os.Args[0]))
+	d.stderr.WaitFor(t, fmt.Sprintf("[devrun] port %d is held by pid %d (%s", port, os.Getpid(), os.Args[0]))
 }

@@ -84,7 +84,7 @@ run = "echo built > built.out"
 	d := startDevrun(t, dir, rep, append([]string{"-d", "100ms", "-i", "built.out"}, childArgs("reload")...)...)
 	pid := pidOf(rep.next(t, "start"))
 	rep.next(t, "changed ")
-	d.stderr.waitFor(t, "a rule sends *.missing changes to nosuch, which the program does not handle")
+	d.stderr.WaitFor(t, "a rule sends *.missing changes to nosuch, which the program does not handle")
 
 	// A burst of template saves: one call with the file, and the same program.
 	for i := range 5 {
@@ -94,7 +94,7 @@ run = "echo built > built.out"
 	if got := rep.next(t, "templates "); got != "templates templates/index.html" {
 		t.Fatalf("handler got %q", got)
 	}
-	d.stderr.waitFor(t, "reloaded by reload:templates/**: templates/index.html (")
+	d.stderr.WaitFor(t, "reloaded by reload:templates/**: templates/index.html (")
 	writeFile(t, filepath.Join(dir, "app.yaml"), "a: 1")
 	for got := ""; !strings.HasPrefix(got, "config "); {
 		got = rep.next(t, "")
@@ -111,7 +111,7 @@ run = "echo built > built.out"
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(dir, "styles", "a.css"), "p{}")
-	d.stderr.waitFor(t, "ran echo built > built.out for styles/a.css")
+	d.stderr.WaitFor(t, "ran echo built > built.out for styles/a.css")
 	if b, err := os.ReadFile(filepath.Join(dir, "built.out")); err != nil || strings.TrimSpace(string(b)) != "built" {
 		t.Fatalf("run rule: %q, %v", b, err)
 	}
@@ -126,7 +126,7 @@ run = "echo built > built.out"
 		{"x.missing", "the program has no handler nosuch; restarting"},
 	} {
 		writeFile(t, filepath.Join(dir, c.file), "x")
-		d.stderr.waitFor(t, c.why)
+		d.stderr.WaitFor(t, c.why)
 		rep.next(t, "stop "+pid)
 		pid = pidOf(rep.next(t, "start"))
 		if got := rep.next(t, "changed "); got != fmt.Sprintf("changed %q", c.file) {
@@ -180,10 +180,10 @@ func TestChangesThroughNodeAndPython(t *testing.T) {
 			writeFile(t, script, string(code))
 			writeFile(t, filepath.Join(dir, "templates", "index.html"), "<h1>{greeting}</h1>")
 			d := startDevrun(t, dir, nil, "-v", "--env", "PORT=0", "--", script)
-			d.stderr.waitFor(t, "listening on")
-			d.stderr.waitFor(t, "reloads: templates/** -> reload-templates")
+			d.stderr.WaitFor(t, "listening on")
+			d.stderr.WaitFor(t, "reloads: templates/** -> reload-templates")
 			writeFile(t, filepath.Join(dir, "templates", "index.html"), "<h1>{greeting}!</h1>")
-			d.stderr.waitFor(t, "reloaded by reload-templates: templates/index.html")
+			d.stderr.WaitFor(t, "reloaded by reload-templates: templates/index.html")
 			if strings.Count(d.stderr.String(), "started (pid") != 1 {
 				t.Fatalf("the program restarted:\n%s", d.stderr.String())
 			}

@@ -123,7 +123,7 @@ func ptyChildArgs(mode string) []string {
 func TestTerminalShowsWritesInOrder(t *testing.T) {
 	dir := t.TempDir()
 	term := startOnTerminal(t, dir, append([]string{"--name", "order", "-w", dir}, ptyChildArgs("interleave")...)...)
-	term.screen.waitFor(t, "waiting for a change")
+	term.screen.WaitFor(t, "waiting for a change")
 	if first := term.lines()[0]; first != "[devrun] watching . (1 folder, 0 files): every file; rs + Enter restarts" {
 		t.Errorf("the start-up line says %q", first)
 	}
@@ -161,11 +161,11 @@ func TestTerminalShowsWritesInOrder(t *testing.T) {
 func TestTerminalPassesResizes(t *testing.T) {
 	dir := t.TempDir()
 	term := startOnTerminal(t, dir, append([]string{"-w", dir}, ptyChildArgs("winch")...)...)
-	term.screen.waitFor(t, "size 24 80 <nil>")
+	term.screen.WaitFor(t, "size 24 80 <nil>")
 	if err := pty.Setsize(term.master, &pty.Winsize{Rows: 40, Cols: 132}); err != nil {
 		t.Fatal(err)
 	}
-	term.screen.waitFor(t, "size 40 132 <nil>")
+	term.screen.WaitFor(t, "size 40 132 <nil>")
 	term.stop(t)
 }
 
@@ -174,7 +174,7 @@ func TestTerminalPassesResizes(t *testing.T) {
 func TestTerminalInstantCrashIsCalm(t *testing.T) {
 	dir := t.TempDir()
 	term := startOnTerminal(t, dir, append([]string{"-w", dir}, ptyChildArgs("boom")...)...)
-	term.screen.waitFor(t, "crashed 2 times right after start (exit code 2); waiting for a change (or type rs)")
+	term.screen.WaitFor(t, "crashed 2 times right after start (exit code 2); waiting for a change (or type rs)")
 	screen := term.screen.String()
 	if n := strings.Count(screen, "boom: the code is broken"); n > 2 {
 		t.Fatalf("the error was shown %d times", n)
@@ -185,7 +185,7 @@ func TestTerminalInstantCrashIsCalm(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(dir, "fix.txt"), "x")
 	for strings.Count(term.screen.String(), "boom: the code is broken") < 3 {
-		term.screen.waitChange(t)
+		term.screen.WaitChange(t)
 	}
 	term.stop(t)
 }
@@ -216,10 +216,10 @@ func TestTerminalSlowBuildShowsProgress(t *testing.T) {
 	dir := t.TempDir()
 	script, open := slowBuild(t, dir)
 	term := startOnTerminal(t, dir, append([]string{"-w", dir, "--build", script}, ptyChildArgs("winch")...)...)
-	term.screen.waitFor(t, "[devrun] building "+script+"… ")
-	term.screen.waitFor(t, " · go: downloading example.com/m v1.0.0 (1)")
+	term.screen.WaitFor(t, "[devrun] building "+script+"… ")
+	term.screen.WaitFor(t, " · go: downloading example.com/m v1.0.0 (1)")
 	open()
-	term.screen.waitFor(t, "size 24 80")
+	term.screen.WaitFor(t, "size 24 80")
 	screen := term.screen.String()
 	if !strings.Contains(screen, "\r\033[K[devrun] build ok in ") {
 		t.Fatalf("the status line was not erased before the build's result:\n%q", screen)
@@ -232,9 +232,9 @@ func TestSlowBuildWithoutTerminal(t *testing.T) {
 	dir := t.TempDir()
 	script, open := slowBuild(t, dir)
 	d := startDevrun(t, dir, nil, append([]string{"-w", dir, "--build", script}, ptyChildArgs("winch")...)...)
-	d.stderr.waitFor(t, "[devrun] building "+script+"…\n")
+	d.stderr.WaitFor(t, "[devrun] building "+script+"…\n")
 	open()
-	d.stderr.waitFor(t, "build ok in ")
+	d.stderr.WaitFor(t, "build ok in ")
 	if out := d.stderr.String(); strings.Count(out, "building") != 1 || strings.Contains(out, "\r") {
 		t.Fatalf("want one building line and no status line:\n%q", out)
 	}
@@ -246,7 +246,7 @@ func TestSlowBuildWithoutTerminal(t *testing.T) {
 func TestQuietStillShowsCrashes(t *testing.T) {
 	dir := t.TempDir()
 	d := startDevrun(t, dir, nil, append([]string{"-q", "-w", dir}, ptyChildArgs("boom")...)...)
-	d.stderr.waitFor(t, "[devrun] crashed 2 times right after start (exit code 2)")
+	d.stderr.WaitFor(t, "[devrun] crashed 2 times right after start (exit code 2)")
 	out := d.stderr.String()
 	if !strings.Contains(out, "[devrun] exited with code 2 right after start; restarting in ") ||
 		strings.Contains(out, "[devrun] watching") || strings.Contains(out, "[devrun] starting") {
