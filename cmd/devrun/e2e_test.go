@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/devrun-dev/devrun/childrpc"
 )
 
 // childArgs makes devrun run this test binary as the child in the given mode.
@@ -46,20 +48,35 @@ func TestRestartOnSaveInputAndInterrupt(t *testing.T) {
 func TestCrashRestartsAndCleanExitWaits(t *testing.T) {
 	dir := t.TempDir()
 	rep := newReporter(t)
-	d := startDevrun(t, dir, rep, append([]string{"-w", dir}, childArgs("exit", "3")...)...)
+	d := startDevrun(t, dir, rep, append([]string{"--name", "crashy", "-w", dir}, childArgs("exit", "3")...)...)
 	rep.next(t, "start")
 	rep.next(t, "start") // the crash was restarted after the backoff
-	d.stderr.WaitFor(t, "exited with code 3")
+	// What happened, as the event stream says it (the kept events, from the first).
+	ev := startEvents(t, "crashy", "--since", "0")
+	first := ev.next(t, childrpc.EventStarted)
+	exited := ev.next(t, childrpc.EventExited)
+	if exited.ExitCode == nil || *exited.ExitCode != 3 || exited.ByDevrun || exited.Generation != first.Generation {
+		t.Fatalf("the crash as an event: %+v", exited)
+	}
+	if again := ev.next(t, childrpc.EventStarted); again.Generation != first.Generation+1 {
+		t.Fatalf("the restart after the crash: %+v", again)
+	}
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	if code := d.wait(t); code != 143 {
 		t.Fatalf("devrun after SIGTERM exited %d, want 143", code)
 	}
+	ev.next(t, childrpc.EventStopped)
 
 	rep2 := newReporter(t)
-	d2 := startDevrun(t, dir, rep2, append([]string{"-w", dir}, childArgs("exit", "0")...)...)
+	d2 := startDevrun(t, dir, rep2, append([]string{"--name", "clean", "-w", dir}, childArgs("exit", "0")...)...)
 	rep2.next(t, "start")
-	d2.stderr.WaitFor(t, "waiting for a change")
-	writeFile(t, filepath.Join(dir, "b.txt"), "x")
+	ev2 := startEvents(t, "clean", "--since", "0")
+	if e := ev2.next(t, childrpc.EventExited); e.ExitCode == nil || *e.ExitCode != 0 {
+		t.Fatalf("the clean exit as an event: %+v", e)
+	}
+	writeFile(t, filepath.Join(dir, "b.txt"), "x") // a clean exit waits for a change
+	ev2.next(t, childrpc.EventChange, childrpc.EventStarted)
+	ev2.next(t, childrpc.EventStarted)
 	rep2.next(t, "start")
 	d2.cmd.Process.Signal(syscall.SIGTERM)
 	d2.wait(t)
