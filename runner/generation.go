@@ -208,11 +208,21 @@ func changedList(paths []string) string {
 	return b.String()
 }
 
-// appendNew adds the paths of more that list does not hold yet.
+// appendNew adds the paths of more that list does not hold yet, up to what DEVRUN_CHANGED
+// can carry: a checkout that touches 100,000 files keeps the list, and the time to build
+// it, bounded.
 func appendNew(list, more []string) []string {
+	size := 0
+	for _, p := range list {
+		size += len(p) + 1
+	}
 	for _, p := range more {
+		if size+len(p)+1 > maxChanged {
+			break
+		}
 		if !slices.Contains(list, p) {
 			list = append(list, p)
+			size += len(p) + 1
 		}
 	}
 	return list

@@ -110,12 +110,39 @@ func runCommand(ctx context.Context, a Action, dir string) Outcome {
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, "sh", "-c", a.Rule.Run)
 	cmd.Dir = dir
-	output, err := cmd.CombinedOutput()
+	var output tail // a command that prints without end must not grow devrun
+	cmd.Stdout, cmd.Stderr = &output, &output
+	err := cmd.Run()
 	o := Outcome{Kind: Ran, Rule: a.Rule, Files: a.Files, Took: time.Since(start)}
 	if err != nil {
-		o.Why, o.Output = err.Error(), cut(string(output), 4<<10)
+		o.Why, o.Output = err.Error(), output.String()
 	}
 	return o
+}
+
+// tail keeps the last maxOutput bytes written to it: the end of a failed command's output is
+// where it says why.
+type tail struct {
+	buf []byte
+	cut bool
+}
+
+const maxOutput = 4 << 10
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > maxOutput {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-maxOutput:]...)
+		t.cut = true
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	if t.cut {
+		return "(cut) …" + string(t.buf)
+	}
+	return string(t.buf)
 }
 
 // callHandler gives the files to the handler of every instance; the first failure decides.
@@ -159,12 +186,6 @@ func handlerFailure(method string, err error) string {
 	return fmt.Sprintf("%s: %v", method, err)
 }
 
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "… (cut)"
-}
 
 // Describe is an outcome as devrun prints it.
 func (o Outcome) Describe() string {

@@ -128,3 +128,13 @@ func TestApplyRunsCommandsFirst(t *testing.T) {
 		t.Fatalf("outcomes %+v", out)
 	}
 }
+
+// A run command that prints a lot keeps devrun's memory bounded: only the end is kept.
+func TestApplyKeepsTheEndOfAFailedCommandsOutput(t *testing.T) {
+	loud := config.Rule{Files: []string{"*.css"}, Run: "i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done; exit 1"}
+	out := Apply(context.Background(), Plan{Actions: []Action{{loud, []string{"a.css"}}}}, nil, t.TempDir(), "test", nil)
+	o := out[0]
+	if len(o.Output) > maxOutput+16 || !strings.HasPrefix(o.Output, "(cut) …") || !strings.HasSuffix(o.Output, "line 1999\n") {
+		t.Fatalf("kept %d bytes: %q…%q", len(o.Output), o.Output[:20], o.Output[len(o.Output)-20:])
+	}
+}

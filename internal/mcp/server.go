@@ -17,9 +17,9 @@ import (
 )
 
 // The MCP server is written here rather than with the official SDK (github.com/modelcontextprotocol/go-sdk,
-// which the tests use as the client): linked into devrun, the SDK doubled the binary (7.7 to
-// 14.6 MB) and added 2 MB to the memory of every running devrun and its helper processes,
-// for a protocol that over stdio is JSON-RPC with three methods.
+// which the tests use as the client): linked into devrun, the SDK and its dependencies would
+// grow every running devrun and its helper processes, for a protocol that over stdio is
+// JSON-RPC with three methods.
 
 // versions are the protocol versions this server speaks, newest first.
 var versions = []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}
