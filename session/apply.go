@@ -186,7 +186,6 @@ func handlerFailure(method string, err error) string {
 	return fmt.Sprintf("%s: %v", method, err)
 }
 
-
 // Describe is an outcome as devrun prints it.
 func (o Outcome) Describe() string {
 	files := strings.Join(o.Files, ", ")
