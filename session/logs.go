@@ -1,6 +1,8 @@
 package session
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -24,6 +26,7 @@ type Logs struct {
 	next      int
 	full      bool
 	followers map[chan childrpc.LogLine]struct{}
+	watchers  []func(childrpc.LogLine)
 }
 
 // NewLogs keeps the last capacity lines.
@@ -43,6 +46,9 @@ func (r *Logs) AddLine(l childrpc.LogLine) {
 	r.next = (r.next + 1) % len(r.lines)
 	if r.next == 0 {
 		r.full = true
+	}
+	for _, f := range r.watchers {
+		f(l)
 	}
 	for ch := range r.followers {
 		select {
@@ -88,6 +94,60 @@ func (r *Logs) Follow(n int) ([]childrpc.LogLine, <-chan childrpc.LogLine, func(
 		delete(r.followers, ch)
 		r.mu.Unlock()
 	}
+}
+
+// Watch makes f see every later line, none lost (a follower may lose some): f runs as the line
+// is kept, under the ring's lock, and must not block.
+func (r *Logs) Watch(f func(childrpc.LogLine)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.watchers = append(r.watchers, f)
+}
+
+// Serve answers childrpc.MethodLogs on a control connection: the backlog as devrun.log
+// notifications, one line each (a big backlog never makes one message over the line limit),
+// then how many it sent; a follower then gets each new line the same way until it hangs up.
+func (r *Logs) Serve(ctx context.Context, conn *childrpc.Conn, params json.RawMessage) (any, error) {
+	var p childrpc.LogsParams
+	if len(params) > 0 {
+		if err := json.Unmarshal(params, &p); err != nil {
+			return nil, &childrpc.Error{Code: childrpc.CodeInvalidParams, Message: childrpc.MethodLogs + ": " + err.Error()}
+		}
+	}
+	n := 100
+	if p.Lines != nil {
+		n = max(*p.Lines, 0)
+	}
+	var backlog []childrpc.LogLine
+	var lines <-chan childrpc.LogLine
+	unfollow := func() {}
+	if p.Follow {
+		backlog, lines, unfollow = r.Follow(n)
+	} else {
+		backlog = r.Last(n)
+	}
+	for _, l := range backlog {
+		if err := conn.Notify(ctx, childrpc.MethodLog, l); err != nil {
+			unfollow()
+			return nil, err
+		}
+	}
+	if p.Follow {
+		go func() {
+			defer unfollow()
+			for {
+				select {
+				case l := <-lines:
+					if err := conn.Notify(context.Background(), childrpc.MethodLog, l); err != nil {
+						return
+					}
+				case <-conn.Done():
+					return
+				}
+			}
+		}()
+	}
+	return childrpc.LogsResult{Lines: len(backlog)}, nil
 }
 
 // CutText shortens s to at most max bytes (at a character boundary), saying how much it cut.

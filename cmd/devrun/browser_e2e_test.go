@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	sess "github.com/devrun-dev/devrun/session"
 )
 
 // pageProgram serves an HTML page with TEXT in its h1 and an embedded stylesheet, on the
@@ -180,7 +182,7 @@ func getPage(t *testing.T, url string) string {
 // TestBrowserFindsThePort runs a program that opens a port of its own (a new one at each
 // start): without --listen or --browser-to, the proxy follows it.
 func TestBrowserFindsThePort(t *testing.T) {
-	if !canFindPorts {
+	if !sess.CanFindPorts {
 		t.Skip("finding a program's port needs /proc")
 	}
 	a := startPageApp(t, "first")

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	sess "github.com/devrun-dev/devrun/session"
 )
 
 // A build that has not finished after buildQuiet says so: most builds end sooner, and a line
@@ -39,12 +41,10 @@ func (b *buildProgress) start() {
 	b.stop = stop
 	b.timer = time.AfterFunc(buildQuiet, func() {
 		if !b.con.useStatus() {
-			b.whileRunning(stop, func() { b.con.printf(levelInfo, b.about, "building %s…", b.what) })
+			b.whileRunning(stop, func() { b.con.Printf(sess.LevelInfo, b.about, "building %s…", b.what) })
 			return
 		}
-		if b.con.tee != nil {
-			b.con.tee(plainLine(b.about, "building "+b.what+"…")) // the status line, as `devrun logs` keeps it
-		}
+		b.con.keep(b.about, "building "+b.what+"…") // the status line, as `devrun logs` keeps it
 		tick := time.NewTicker(buildTick)
 		defer tick.Stop()
 		for b.whileRunning(stop, func() { b.con.setStatus(b.about, b.status(time.Since(started))) }) {
@@ -101,15 +101,36 @@ func (b *buildProgress) endLocked() {
 	b.con.setStatus(b.about, "")
 }
 
-// noteLineLocked reads a line of a program's (or its build's) output for what devrun should
-// add to it: the go command's download progress, who holds a port the program could not
-// bind. It is called with the console's lock held.
-func (c *console) noteLineLocked(about, text string) {
+// BuildStarted shows, once it has taken buildQuiet, that about's build of what is under way.
+func (c *console) BuildStarted(about, what string) {
+	c.mu.Lock()
+	if c.builds == nil {
+		c.builds = map[string]*buildProgress{}
+	}
+	b := c.builds[about]
+	if b == nil {
+		b = &buildProgress{con: c, about: about, what: what}
+		c.builds[about] = b
+	}
+	c.mu.Unlock()
+	b.start()
+}
+
+// BuildEnded removes about's build from the status line; the build's result follows.
+func (c *console) BuildEnded(about string) {
+	c.mu.Lock()
+	b := c.builds[about]
+	c.mu.Unlock()
+	if b != nil {
+		b.end()
+	}
+}
+
+// noteLineLocked reads a line of a program's (or its build's) output for the go command's
+// download progress. It is called with the console's lock held.
+func (c *console) noteLineLocked(text string) {
 	if mod, ok := strings.CutPrefix(text, "go: downloading "); ok {
 		c.downloads++
 		c.downloading = mod
-	}
-	if port, ok := portInUse(text); ok && port != 0 {
-		go c.sayPortHolder(about, port)
 	}
 }

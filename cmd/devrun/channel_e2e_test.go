@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
+	"github.com/devrun-dev/devrun/internal/control"
 	"github.com/devrun-dev/devrun/internal/rpcspec"
 )
 
@@ -290,11 +291,11 @@ func TestLsShowsAChannelTheProgramClosed(t *testing.T) {
 	}
 }
 
-// Past maxControlConns, a client gets a clear error instead of a silent hang-up.
+// Past control.MaxConns, a client gets a clear error instead of a silent hang-up.
 func TestControlConnectionCap(t *testing.T) {
 	rep := newReporter(t)
 	_, sock := startSpecDevrun(t, "cap", rep)
-	for i := range maxControlConns {
+	for i := range control.MaxConns {
 		c := dialRaw(t, sock)
 		c.send(`{"jsonrpc":"2.0","id":` + strconv.Itoa(i) + `,"method":"devrun.info"}`)
 		c.recv() // served: it counts

@@ -8,19 +8,9 @@ import (
 	"strings"
 	"sync"
 
+	sess "github.com/devrun-dev/devrun/session"
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
-)
-
-// level orders devrun's own lines: -q shows errors only, -v shows details too.
-type level int
-
-const (
-	levelDetail level = iota // -v only: each changed file, methods, child events
-	levelInfo                // starting, restarting because, exited
-	levelGood                // build ok
-	levelWarn                // crashes, fallbacks
-	levelError               // failures the user must act on
 )
 
 // console writes devrun's own lines ("[devrun] ...") to stderr. It is the only place that
@@ -31,13 +21,9 @@ type console struct {
 	quiet    bool
 	verbose  bool
 	useColor bool
-	colors   map[level]*color.Color
+	colors   map[sess.Level]*color.Color
 	prefix   *color.Color
-	// tee receives every line as printed, without colour, for `devrun logs`.
-	tee func(line string)
-	// labelWidth aligns process prefixes; prefixes counts them to rotate colours.
-	labelWidth int
-	prefixes   int
+	prefixes int // process prefixes given out, to rotate their colours
 
 	// The programs' outputs that share the screen: their open lines are ended before one of
 	// devrun's, and their streams drained before a line about something that ended.
@@ -51,18 +37,25 @@ type console struct {
 	// What the go command last said it is downloading, and how many so far (buildprogress.go).
 	downloading string
 	downloads   int
-	portsSaid   map[string]bool // "process port pid" whose holder was named (portinuse.go)
+	builds      map[string]*buildProgress // by the about of the instance that builds
+
+	out  io.Writer  // where the programs' stdout goes (devrun's own stdout)
+	ring *sess.Logs // devrun's lines and the programs', for devrun logs
+	ptys []ptyOut   // the programs' ptys, which follow the terminal's size
 }
 
-func newConsole(w io.Writer, noColor, quiet, verbose bool) *console {
-	c := &console{w: w, quiet: quiet, verbose: verbose}
+// newConsole writes devrun's lines to s.err and the programs' output to s.out, and keeps both
+// in ring.
+func newConsole(s stdio, ring *sess.Logs, noColor, quiet, verbose bool) *console {
+	w := s.err
+	c := &console{w: w, out: s.out, ring: ring, quiet: quiet, verbose: verbose}
 	c.useColor = !noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && isTerminal(w)
-	c.colors = map[level]*color.Color{
-		levelDetail: color.New(color.Faint),
-		levelInfo:   color.New(color.FgCyan),
-		levelGood:   color.New(color.FgGreen),
-		levelWarn:   color.New(color.FgYellow),
-		levelError:  color.New(color.FgRed, color.Bold),
+	c.colors = map[sess.Level]*color.Color{
+		sess.LevelDetail: color.New(color.Faint),
+		sess.LevelInfo:   color.New(color.FgCyan),
+		sess.LevelGood:   color.New(color.FgGreen),
+		sess.LevelWarn:   color.New(color.FgYellow),
+		sess.LevelError:  color.New(color.FgRed, color.Bold),
 	}
 	c.prefix = color.New(color.FgCyan, color.Bold)
 	for _, col := range append(mapValues(c.colors), c.prefix) {
@@ -75,7 +68,7 @@ func newConsole(w io.Writer, noColor, quiet, verbose bool) *console {
 	return c
 }
 
-func mapValues(m map[level]*color.Color) []*color.Color {
+func mapValues(m map[sess.Level]*color.Color) []*color.Color {
 	out := make([]*color.Color, 0, len(m))
 	for _, v := range m {
 		out = append(out, v)
@@ -88,12 +81,12 @@ func isTerminal(w io.Writer) bool {
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
-// printf writes one line at the given level; about names the process it concerns when devrun
+// Printf writes one line at the given level; about names the process it concerns when devrun
 // runs several.
-func (c *console) printf(lv level, about string, format string, args ...any) {
-	if (c.quiet && lv < levelError) || (!c.verbose && lv == levelDetail) {
-		if c.tee != nil && lv > levelDetail {
-			c.tee(plainLine(about, fmt.Sprintf(format, args...)))
+func (c *console) Printf(lv sess.Level, about string, format string, args ...any) {
+	if (c.quiet && lv < sess.LevelError) || (!c.verbose && lv == sess.LevelDetail) {
+		if lv > sess.LevelDetail {
+			c.keep(about, fmt.Sprintf(format, args...))
 		}
 		return
 	}
@@ -110,15 +103,13 @@ func (c *console) printf(lv level, about string, format string, args ...any) {
 		head = "[devrun] " + about + ": "
 	}
 	fmt.Fprintln(c.w, c.prefix.Sprint(head)+c.colors[lv].Sprint(msg))
-	if c.tee != nil {
-		c.tee(plainLine(about, msg))
-	}
+	c.keep(about, msg)
 }
 
-// printAfterOutput is printf for a line about something that ended (a program, a build): it
+// PrintfAfterOutput is Printf for a line about something that ended (a program, a build): it
 // first waits until what the programs wrote before is on the screen.
-func (c *console) printAfterOutput(lv level, about string, format string, args ...any) {
-	if !c.verbose && lv == levelDetail {
+func (c *console) PrintfAfterOutput(lv sess.Level, about string, format string, args ...any) {
+	if !c.verbose && lv == sess.LevelDetail {
 		return // neither shown nor kept
 	}
 	c.mu.Lock()
@@ -127,7 +118,7 @@ func (c *console) printAfterOutput(lv level, about string, format string, args .
 	for _, s := range streams {
 		s.drain()
 	}
-	c.printf(lv, about, format, args...)
+	c.Printf(lv, about, format, args...)
 }
 
 // setStatus shows text as key's part of the status line on a terminal, in place of the part it
@@ -181,18 +172,20 @@ func (c *console) showStatusLocked() {
 			text = string(r[:max(cols-len("[devrun] ")-2, 0)]) + "…"
 		}
 	}
-	fmt.Fprint(c.w, c.prefix.Sprint("[devrun] ")+c.colors[levelInfo].Sprint(text))
+	fmt.Fprint(c.w, c.prefix.Sprint("[devrun] ")+c.colors[sess.LevelInfo].Sprint(text))
 	c.statusShown = true
 }
 
-func plainLine(about, msg string) string {
+// keep adds one of devrun's lines, as printed but without colour, to `devrun logs`.
+func (c *console) keep(about, msg string) {
+	line := "[devrun] " + msg
 	if about != "" {
-		return "[devrun] " + about + ": " + msg
+		line = "[devrun] " + about + ": " + msg
 	}
-	return "[devrun] " + msg
+	c.ring.Add("devrun", line)
 }
 
-func (c *console) clearScreen() {
+func (c *console) ClearScreen() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if isTerminal(c.w) {
@@ -204,7 +197,7 @@ func (c *console) clearScreen() {
 var processColors = []color.Attribute{color.FgBlue, color.FgMagenta, color.FgGreen, color.FgYellow, color.FgCyan, color.FgRed}
 
 // processPrefix is the aligned, coloured "web.0 | " that starts each line of a process's output.
-func (c *console) processPrefix(label string) string {
+func (c *console) processPrefix(label string, width int) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	col := color.New(processColors[c.prefixes%len(processColors)])
@@ -214,5 +207,5 @@ func (c *console) processPrefix(label string) string {
 	} else {
 		col.DisableColor()
 	}
-	return col.Sprintf("%-*s | ", c.labelWidth, label)
+	return col.Sprintf("%-*s | ", width, label)
 }

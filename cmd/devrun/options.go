@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"io"
-	"time"
 
 	"github.com/devrun-dev/devrun/internal/config"
 )
@@ -20,11 +19,6 @@ type options struct {
 	Target string
 	Args   []string
 }
-
-const (
-	defaultDelay = 22 * time.Millisecond
-	buildDelay   = 10 * time.Millisecond // the default quiet time when a build step runs first
-)
 
 // newOptions declares devrun's flags. The names follow nodemon where it has one.
 func newOptions() *options {

@@ -8,6 +8,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	sess "github.com/devrun-dev/devrun/session"
+
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 )
@@ -50,8 +52,11 @@ func copySize(term, slave *os.File, margin int) {
 // passResizes keeps the programs' ptys as large as devrun's terminal and tells the programs
 // when it changes: their ptys are not their controlling terminals, so the kernel sends them no
 // SIGWINCH itself.
-func (ss *session) passResizes(term *os.File) (stop func()) {
-	if len(ss.ptys) == 0 {
+func (c *console) passResizes(term *os.File, ss *sess.Session) (stop func()) {
+	c.mu.Lock()
+	ptys := c.ptys
+	c.mu.Unlock()
+	if len(ptys) == 0 {
 		return func() {}
 	}
 	winch := make(chan os.Signal, 1)
@@ -61,14 +66,10 @@ func (ss *session) passResizes(term *os.File) (stop func()) {
 		for {
 			select {
 			case <-winch:
-				for _, p := range ss.ptys {
+				for _, p := range ptys {
 					copySize(term, p.slave, p.margin)
 				}
-				for _, p := range ss.procs {
-					for _, r := range p.runners {
-						r.Signal(syscall.SIGWINCH)
-					}
-				}
+				ss.Signal(syscall.SIGWINCH)
 			case <-done:
 				return
 			}

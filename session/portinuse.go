@@ -1,4 +1,4 @@
-package main
+package session
 
 import (
 	"fmt"
@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/devrun-dev/devrun/childrpc"
 )
 
 // A program that binds a port someone else holds says so in its own words: Go "listen tcp
@@ -31,27 +34,44 @@ func portInUse(line string) (port int, ok bool) {
 	return n, true
 }
 
-// sayPortHolder names, after the program's line, the process that holds port; the same
-// holder of the same port once only, however often the program crashes on it.
-func (c *console) sayPortHolder(about string, port int) {
+// portHolders names, after a program's (or its build's) line saying a port is in use, the
+// process that holds it; the same holder of the same port once only, however often the
+// program crashes on it.
+type portHolders struct {
+	rep  Reporter
+	mu   sync.Mutex
+	said map[string]bool // "label port pid"
+}
+
+// line is a Logs watcher.
+func (ph *portHolders) line(l childrpc.LogLine) {
+	if l.Stream == "devrun" {
+		return
+	}
+	if port, ok := portInUse(l.Text); ok && port != 0 {
+		go ph.say(l.Process, port)
+	}
+}
+
+func (ph *portHolders) say(about string, port int) {
 	h, err := portHolder(port)
 	if h.pid == os.Getpid() {
 		return // the program binds the port devrun holds for it: the --listen hint says what to do
 	}
 	key := fmt.Sprintf("%s %d %d", about, port, h.pid)
-	c.mu.Lock()
-	said := c.portsSaid[key]
-	if c.portsSaid == nil {
-		c.portsSaid = map[string]bool{}
+	ph.mu.Lock()
+	said := ph.said[key]
+	if ph.said == nil {
+		ph.said = map[string]bool{}
 	}
-	c.portsSaid[key] = true
-	c.mu.Unlock()
+	ph.said[key] = true
+	ph.mu.Unlock()
 	switch {
 	case said:
 	case err != nil || h.pid == 0:
-		c.printAfterOutput(levelWarn, about, "port %d is in use; lsof -i :%d shows by whom", port, port)
+		ph.rep.PrintfAfterOutput(LevelWarn, about, "port %d is in use; lsof -i :%d shows by whom", port, port)
 	default:
-		c.printAfterOutput(levelWarn, about, "port %d is held by pid %d (%s)", port, h.pid, h.command)
+		ph.rep.PrintfAfterOutput(LevelWarn, about, "port %d is held by pid %d (%s)", port, h.pid, h.command)
 	}
 }
 

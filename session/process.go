@@ -1,4 +1,4 @@
-package main
+package session
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/devrun-dev/devrun/internal/config"
 	"github.com/devrun-dev/devrun/internal/target"
 	"github.com/devrun-dev/devrun/runner"
-	sess "github.com/devrun-dev/devrun/session"
+
 	"github.com/devrun-dev/devrun/watcher"
 )
 
@@ -25,6 +25,7 @@ type process struct {
 	target    *target.Target
 	watchOpts watcher.Options
 	watcher   *watcher.Watcher
+	scale     int // instances
 	runners   []*runner.Runner
 	dependsOn []string
 	rules     []config.Rule // what changes do instead of a restart
@@ -32,17 +33,15 @@ type process struct {
 	ctx       context.Context // the session's, for what a change starts
 	listen    []string
 	clear     bool
-	con       *console
+	rep       Reporter
 	cwd       string
 	browser   *browserHook // the reload proxy (--browser), or nil
-	events    *sess.EventLog
+	events    *EventLog
 
 	goWatch *goWatchState // Go mode without -w/-e: which changes matter (gowatch.go)
 	env     []string
 
-	readiness *sess.Readiness // for the processes that depend on this one
-
-	builds sync.Map // instance -> *buildProgress
+	readiness *Readiness // for the processes that depend on this one
 
 	listenHinted sync.Once // the hint is long: once is enough
 
@@ -51,20 +50,20 @@ type process struct {
 
 // start runs p's instances once the processes it depends on are ready. It returns at once: the
 // wait is p's alone, so that a process listed after p but not depending on anything starts now.
-func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
+func (p *process) start(ctx context.Context, wg *sync.WaitGroup, s *Session) {
 	p.ctx = ctx
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		p.sayWatching(ss.procs[0] == p)
-		var deps []*sess.Readiness
+		p.sayWatching(s.procs[0] == p)
+		var deps []*Readiness
 		for _, dep := range p.dependsOn {
-			if d := ss.process(dep); d != nil {
+			if d := s.process(dep); d != nil {
 				deps = append(deps, d.readiness)
 			}
 		}
-		if !sess.WaitFor(ctx, deps, func(d *sess.Readiness) {
-			p.con.printf(levelWarn, p.about, "%s did not say it is ready within %s; starting anyway", d.Name, d.Timeout)
+		if !WaitFor(ctx, deps, func(d *Readiness) {
+			p.rep.Printf(LevelWarn, p.about, "%s did not say it is ready within %s; starting anyway", d.Name, d.Timeout)
 		}) {
 			return
 		}
@@ -73,7 +72,7 @@ func (p *process) start(ctx context.Context, wg *sync.WaitGroup, ss *session) {
 			go func(r *runner.Runner) {
 				defer wg.Done()
 				if err := r.Run(ctx); err != nil {
-					p.con.printf(levelError, p.about, "%v", err)
+					p.rep.Printf(LevelError, p.about, "%v", err)
 				}
 			}(r)
 		}
@@ -119,13 +118,13 @@ func (p *process) sayWatching(first bool) {
 	if first {
 		line += "; rs + Enter restarts"
 	}
-	p.con.printf(levelInfo, p.about, "%s", line)
+	p.rep.Printf(LevelInfo, p.about, "%s", line)
 	for _, r := range p.watchOpts.Roots {
 		abs, _ := filepath.Abs(r)
-		p.con.printf(levelDetail, p.about, "watch root: %s", abs)
+		p.rep.Printf(LevelDetail, p.about, "watch root: %s", abs)
 	}
 	if len(p.watchOpts.Files) > 3 {
-		p.con.printf(levelDetail, p.about, "whatever their extension: %s", strings.Join(p.watchOpts.Files, " "))
+		p.rep.Printf(LevelDetail, p.about, "whatever their extension: %s", strings.Join(p.watchOpts.Files, " "))
 	}
 	ignores := "the defaults (.git, node_modules, editor files, …) and .gitignore"
 	if p.watchOpts.NoGitignore {
@@ -138,7 +137,7 @@ func (p *process) sayWatching(first bool) {
 	if len(own) > 0 {
 		ignores = strings.Join(own, " ") + ", " + ignores
 	}
-	p.con.printf(levelDetail, p.about, "ignoring: %s", ignores)
+	p.rep.Printf(LevelDetail, p.about, "ignoring: %s", ignores)
 }
 
 func plural(n int, what string) string {
@@ -155,13 +154,13 @@ func (p *process) changed(ctx context.Context, b watcher.Batch) {
 	// the build's inputs (and templates).
 	rules := p.rules
 	if len(p.runners) > 0 {
-		rules = append(slices.Clip(rules), sess.Announced(p.runners[0].Status().Reloads)...)
+		rules = append(slices.Clip(rules), Announced(p.runners[0].Status().Reloads)...)
 	}
 	onlyInputs := false
 	if p.goWatch != nil {
 		var taken, rest []string
 		for _, path := range b.Paths {
-			if sess.Takes(rules, p.target.Dir, path) {
+			if Takes(rules, p.target.Dir, path) {
 				taken = append(taken, path)
 			} else {
 				rest = append(rest, path)
@@ -186,37 +185,37 @@ func (p *process) changed(ctx context.Context, b watcher.Batch) {
 	}
 	p.events.Change(p, rel, reason)
 	for _, path := range b.Paths {
-		p.con.printf(levelDetail, p.about, "changed: %s", relPath(path, p.cwd))
+		p.rep.Printf(LevelDetail, p.about, "changed: %s", relPath(path, p.cwd))
 	}
-	plan := sess.PlanChanges(rules, p.target.Dir, b.Paths)
+	plan := PlanChanges(rules, p.target.Dir, b.Paths)
 	plan.OnlyInputs = onlyInputs
-	instances := make([]sess.Instance, len(p.runners))
+	instances := make([]Instance, len(p.runners))
 	for i, r := range p.runners {
 		instances[i] = r
 	}
-	sess.Apply(ctx, plan, instances, p.target.Dir, reason, func(o sess.Outcome) {
+	Apply(ctx, plan, instances, p.target.Dir, reason, func(o Outcome) {
 		switch o.Kind {
-		case sess.Restarted:
+		case Restarted:
 			if p.clear {
-				p.con.clearScreen()
+				p.rep.ClearScreen()
 			}
-			p.con.printf(levelInfo, p.about, "%s: %s", p.restartWord(), reason)
-		case sess.Fallback:
-			p.con.printf(levelWarn, p.about, "%s", o.Describe())
-		case sess.Ran:
+			p.rep.Printf(LevelInfo, p.about, "%s: %s", p.restartWord(), reason)
+		case Fallback:
+			p.rep.Printf(LevelWarn, p.about, "%s", o.Describe())
+		case Ran:
 			if o.Why != "" {
-				p.con.printf(levelWarn, p.about, "%s\n%s", o.Describe(), strings.TrimRight(o.Output, "\n"))
+				p.rep.Printf(LevelWarn, p.about, "%s\n%s", o.Describe(), strings.TrimRight(o.Output, "\n"))
 				return
 			}
-			p.con.printf(levelInfo, p.about, "%s", o.Describe())
-		case sess.Reloaded:
-			p.con.printf(levelInfo, p.about, "%s", o.Describe())
+			p.rep.Printf(LevelInfo, p.about, "%s", o.Describe())
+		case Reloaded:
+			p.rep.Printf(LevelInfo, p.about, "%s", o.Describe())
 			p.events.Reloaded(p, o.Rule.Send, o.Files, o.Took)
 			if p.browser != nil {
 				p.browser.proxy.Reload(o.Describe())
 			}
 		default:
-			p.con.printf(levelInfo, p.about, "%s", o.Describe())
+			p.rep.Printf(LevelInfo, p.about, "%s", o.Describe())
 		}
 	})
 }
@@ -225,7 +224,7 @@ func (p *process) restart(reason string) {
 	if p.browser != nil {
 		p.browser.proxy.Changed(nil)
 	}
-	p.con.printf(levelInfo, p.about, "%s: %s", p.restartWord(), reason)
+	p.rep.Printf(LevelInfo, p.about, "%s: %s", p.restartWord(), reason)
 	for _, r := range p.runners {
 		r.Restart(reason)
 	}
@@ -248,7 +247,7 @@ func (p *process) restartWord() string {
 // onEvent prints a runner's lifecycle event.
 func (p *process) onEvent(instance int, e runner.Event) {
 	about := p.about
-	if len(p.runners) > 1 {
+	if p.scale > 1 {
 		about = fmt.Sprintf("%s.%d", p.name, instance)
 	}
 	switch e.Kind {
@@ -256,7 +255,7 @@ func (p *process) onEvent(instance int, e runner.Event) {
 		p.announced.add(p, e.Reloads)
 		for _, r := range p.rules {
 			if r.Send != "" && !slices.Contains(e.Methods, r.Send) {
-				p.con.printf(levelWarn, about, "a rule sends %s changes to %s, which the program does not handle: they will restart it", strings.Join(r.Files, ", "), r.Send)
+				p.rep.Printf(LevelWarn, about, "a rule sends %s changes to %s, which the program does not handle: they will restart it", strings.Join(r.Files, ", "), r.Send)
 			}
 		}
 	case runner.Ready:
@@ -267,9 +266,9 @@ func (p *process) onEvent(instance int, e runner.Event) {
 			e.Command = append([]string{p.name}, e.Command[1:]...)
 		}
 	case runner.BuildStart:
-		p.buildProgress(instance, about).start()
+		p.rep.BuildStarted(about, p.built())
 	case runner.BuildOK, runner.BuildFailed, runner.BuildCancelled:
-		p.buildProgress(instance, about).end()
+		p.rep.BuildEnded(about)
 	}
 	p.goWatch.onEvent(p, e)
 	p.events.FromRunner(p, instance, e)
@@ -283,40 +282,36 @@ func (p *process) onEvent(instance int, e runner.Event) {
 		p.retrying.Store(instance, true)
 	case runner.Starting:
 		if again, _ := p.retrying.LoadAndDelete(instance); again == true {
-			lv = levelDetail // "restarting in 100ms" said it
+			lv = LevelDetail // "restarting in 100ms" said it
 		}
 	}
 	if endsOutput(e.Kind) {
-		p.con.printAfterOutput(lv, about, "%s", line)
+		p.rep.PrintfAfterOutput(lv, about, "%s", line)
 	} else {
-		p.con.printf(lv, about, "%s", line)
+		p.rep.Printf(lv, about, "%s", line)
 	}
 	if p.browser != nil && instance == 0 {
 		p.browser.event(e)
 	}
 	quickCrash := e.Kind == runner.GaveUp || e.Kind == runner.Backoff && e.Reason == "right after start"
 	if quickCrash && len(p.listen) > 0 {
-		p.listenHinted.Do(func() { p.con.printAfterOutput(levelWarn, about, "%s", listenHint) })
+		p.listenHinted.Do(func() { p.rep.PrintfAfterOutput(LevelWarn, about, "%s", listenHint) })
 	}
 }
 
-// buildProgress is an instance's, made on its first build.
-func (p *process) buildProgress(instance int, about string) *buildProgress {
-	if b, ok := p.builds.Load(instance); ok {
-		return b.(*buildProgress)
-	}
+// built is what p's build builds, as the user named it: ./cmd/server.
+func (p *process) built() string {
 	what := p.name
 	if b := p.target.Build; p.target.Kind == target.Go && len(b) > 0 {
 		if pkg := b[len(b)-1]; pkg != "." {
-			what = pkg // as go build is given it: ./cmd/server
+			what = pkg // as go build is given it
 		}
 	} else if len(b) == 3 && b[0] == "sh" && b[1] == "-c" {
 		what = b[2]
 	} else if len(b) > 0 {
 		what = strings.Join(b, " ")
 	}
-	b, _ := p.builds.LoadOrStore(instance, &buildProgress{con: p.con, about: about, what: what})
-	return b.(*buildProgress)
+	return what
 }
 
 // endsOutput: the event reports the end of something that wrote to the screen (a program, a
@@ -339,28 +334,28 @@ const listenHint = `it exited soon after start while devrun holds its --listen s
 
 // eventLevel decides which events a user sees by default: what changed, what runs, what went
 // wrong. Pids, signals sent and the child's methods are for -v.
-func eventLevel(e runner.Event) level {
+func eventLevel(e runner.Event) Level {
 	switch e.Kind {
 	case runner.BuildFailed, runner.StartFailed, runner.GaveUp:
-		return levelError
+		return LevelError
 	case runner.Backoff:
 		if e.ExitCode != 0 || e.Signal != "" {
-			return levelError // a crash: shown even with -q
+			return LevelError // a crash: shown even with -q
 		}
-		return levelInfo
+		return LevelInfo
 	case runner.NotReady, runner.GraceOver, runner.Warning, runner.ChannelError:
-		return levelWarn
+		return LevelWarn
 	case runner.BuildOK:
-		return levelGood
+		return LevelGood
 	case runner.Waiting:
 		if e.ExitCode != 0 || e.Signal != "" {
-			return levelError
+			return LevelError
 		}
 	case runner.Started, runner.Stopping, runner.Hello, runner.ChildEvent, runner.Ready, runner.BuildStart,
 		runner.Exited: // the line that follows an exit says what it was and what happens next
-		return levelDetail
+		return LevelDetail
 	}
-	return levelInfo
+	return LevelInfo
 }
 
 // describeBatch says which file changed, and how many more: "main.go changed (and 2 more)".
@@ -395,7 +390,7 @@ func relPath(path, cwd string) string {
 	return path
 }
 
-// The event log's view of a process (session.Source).
+// The event log's view of a process (Source).
 
 func (p *process) EventName() string { return p.name }
 func (p *process) Instances() int    { return len(p.runners) }
@@ -404,10 +399,10 @@ func (p *process) HoldsSockets() bool {
 	return len(p.listen) > 0
 }
 
-// LogLabel is how the log names the instance's lines (see session.outputs).
+// LogLabel is how the log and the screen mark the instance's lines: "" when it runs alone.
 func (p *process) LogLabel(instance int) string {
 	switch {
-	case len(p.runners) > 1:
+	case p.scale > 1:
 		return fmt.Sprintf("%s.%d", p.name, instance)
 	case p.about == "":
 		return ""

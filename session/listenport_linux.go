@@ -1,4 +1,4 @@
-package main
+package session
 
 import (
 	"bufio"
@@ -12,8 +12,8 @@ import (
 	"strings"
 )
 
-// canFindPorts: --browser without an address to forward to follows the port the program opens.
-const canFindPorts = true
+// CanFindPorts: --browser without an address to forward to follows the port the program opens.
+const CanFindPorts = true
 
 // listeningAddr is where to reach the first TCP socket (by descriptor number) that process
 // pid listens on, or "" when it listens on none yet. It reads /proc: the process's socket

@@ -1,7 +1,6 @@
-package main
+package session
 
 import (
-	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -10,7 +9,6 @@ import (
 	"github.com/devrun-dev/devrun/internal/browser"
 	"github.com/devrun-dev/devrun/internal/config"
 	"github.com/devrun-dev/devrun/runner"
-	sess "github.com/devrun-dev/devrun/session"
 )
 
 // pageOutputLines and pageLineBytes bound the output kept for an overlay: the last lines
@@ -27,7 +25,7 @@ type browserHook struct {
 	addr    string // as configured
 	overlap bool   // the old generation serves until the new one says it is ready
 	find    bool   // follow the port the program listens on (no --browser-to, no TCP --listen)
-	logf    func(level level, format string, args ...any)
+	logf    func(lv Level, format string, args ...any)
 
 	mu      sync.Mutex
 	lines   []string // output since the last build or start
@@ -39,11 +37,11 @@ type browserHook struct {
 
 // newBrowserHook starts the proxy of st, if it has one. upstream is where it forwards to: the
 // process's one TCP listen socket unless browser_to says otherwise.
-func (ss *session) newBrowserHook(p *process, st config.Process, sockets []*heldSocket) (*browserHook, error) {
+func (s *Session) newBrowserHook(p *process, st config.Process, sockets []*heldSocket) (*browserHook, error) {
 	if st.Browser == "" {
 		return nil, nil
 	}
-	for _, other := range ss.procs {
+	for _, other := range s.procs {
 		if other.browser != nil && other.browser.addr == st.Browser {
 			// Most likely a top-level browser key, which every process inherits.
 			return nil, badInput("browser %s is already the proxy of %s: set browser in the [process.NAME] table of the process that serves pages", st.Browser, other.name)
@@ -52,31 +50,31 @@ func (ss *session) newBrowserHook(p *process, st config.Process, sockets []*held
 	upstream := st.BrowserTo
 	if upstream == "" {
 		var tcp []*heldSocket
-		for _, s := range sockets {
-			if s.Network == "tcp" {
-				tcp = append(tcp, s)
+		for _, sock := range sockets {
+			if sock.Network == "tcp" {
+				tcp = append(tcp, sock)
 			}
 		}
 		switch {
 		case len(tcp) == 1:
 			upstream = dialAddr(tcp[0])
-		case len(tcp) > 1 || !canFindPorts:
+		case len(tcp) > 1 || !CanFindPorts:
 			return nil, badInput("--browser: which address does the program serve? give --browser-to host:port")
 		}
 	}
-	logf := func(format string, args ...any) { ss.con.printf(levelDetail, p.about, format, args...) }
+	logf := func(format string, args ...any) { s.rep.Printf(LevelDetail, p.about, format, args...) }
 	proxy, err := browser.New(st.Browser, upstream, logf)
 	if err != nil {
-		return nil, inputError{err}
+		return nil, InputError{err}
 	}
 	h := &browserHook{proxy: proxy, addr: st.Browser, overlap: st.Overlap, find: upstream == "",
-		logf: func(l level, format string, args ...any) { ss.con.printf(l, p.about, format, args...) }}
+		logf: func(l Level, format string, args ...any) { s.rep.Printf(l, p.about, format, args...) }}
 	if h.find {
-		ss.con.printf(levelInfo, p.about, "browser: %s → the port %s listens on (--browser-to to choose)", proxy.URL(), p.name)
+		s.rep.Printf(LevelInfo, p.about, "browser: %s → the port %s listens on (--browser-to to choose)", proxy.URL(), p.name)
 	} else {
-		ss.con.printf(levelInfo, p.about, "browser: %s → %s", proxy.URL(), upstream)
+		s.rep.Printf(LevelInfo, p.about, "browser: %s → %s", proxy.URL(), upstream)
 	}
-	h.follow(ss.logs, outputLabel(p, 0, max(st.Scale, 1)))
+	h.follow(s.logs, p.LogLabel(0))
 	return h, nil
 }
 
@@ -98,18 +96,7 @@ func dialAddr(s *heldSocket) string {
 	return net.JoinHostPort(host, port)
 }
 
-// outputLabel is how the process's output lines are marked in the log ring (see outputs).
-func outputLabel(p *process, instance, scale int) string {
-	switch {
-	case scale > 1:
-		return fmt.Sprintf("%s.%d", p.name, instance)
-	case p.about == "":
-		return ""
-	}
-	return p.name
-}
-
-func (h *browserHook) follow(logs *sess.Logs, label string) {
+func (h *browserHook) follow(logs *Logs, label string) {
 	_, lines, stop := logs.Follow(0)
 	done := make(chan struct{})
 	h.stop = func() { stop(); close(done) }
@@ -201,9 +188,9 @@ func (h *browserHook) findPort(pid, seq int) {
 		if current && addr != "" {
 			if old := h.proxy.Upstream(); old != addr {
 				h.proxy.SetUpstream(addr)
-				lvl := levelDetail
+				lvl := LevelDetail
 				if old == "" {
-					lvl = levelInfo
+					lvl = LevelInfo
 				}
 				h.logf(lvl, "browser: %s → %s", h.proxy.URL(), addr)
 			}
@@ -218,7 +205,7 @@ func (h *browserHook) findPort(pid, seq int) {
 		select {
 		case <-tick.C:
 		case <-deadline:
-			h.logf(levelWarn, "browser: %s (pid %d) opened no TCP port within %s; give --browser-to host:port", "the program", pid, findPortTimeout)
+			h.logf(LevelWarn, "browser: %s (pid %d) opened no TCP port within %s; give --browser-to host:port", "the program", pid, findPortTimeout)
 			return
 		}
 	}

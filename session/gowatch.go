@@ -1,4 +1,4 @@
-package main
+package session
 
 import (
 	"context"
@@ -57,7 +57,7 @@ func (g *goWatchState) filter(p *process, paths []string) (kept []string, onlyIn
 				kept, onlyInputs = append(kept, path), false
 				continue
 			}
-			p.con.printf(levelDetail, p.about, "not part of the build: %s", relPath(path, p.cwd))
+			p.rep.Printf(LevelDetail, p.about, "not part of the build: %s", relPath(path, p.cwd))
 		}
 	}
 	return kept, onlyInputs
@@ -102,11 +102,11 @@ func (g *goWatchState) refresh(p *process) {
 			return
 		}
 		if err != nil {
-			p.con.printf(levelWarn, p.about, "cannot read the build's files (%v); watching as before", err)
+			p.rep.Printf(LevelWarn, p.about, "cannot read the build's files (%v); watching as before", err)
 			continue
 		}
 		if st.Packages > 0 {
-			p.con.printf(levelDetail, p.about, "watching %d files of %d local packages (go list took %s)", st.Files, st.Packages, st.Took.Round(1e6))
+			p.rep.Printf(LevelDetail, p.about, "watching %d files of %d local packages (go list took %s)", st.Files, st.Packages, st.Took.Round(1e6))
 		}
 		for _, d := range st.Outside {
 			g.watchMore(p, d)
@@ -126,12 +126,12 @@ func (g *goWatchState) watchMore(p *process, dir string) {
 	opts.Roots = []string{dir}
 	w, err := watcher.New(opts)
 	if err != nil {
-		p.con.printf(levelWarn, p.about, "%s is part of the build but cannot be watched: %v", relPath(dir, p.cwd), err)
+		p.rep.Printf(LevelWarn, p.about, "%s is part of the build but cannot be watched: %v", relPath(dir, p.cwd), err)
 		return
 	}
 	g.roots = append(g.roots, dir)
 	g.extra = append(g.extra, w)
-	p.con.printf(levelInfo, p.about, "now watching %s too: the build uses it", relPath(dir, p.cwd))
+	p.rep.Printf(LevelInfo, p.about, "now watching %s too: the build uses it", relPath(dir, p.cwd))
 	go func() {
 		for b := range w.Batches() {
 			p.changed(p.ctx, b)

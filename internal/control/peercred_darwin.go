@@ -1,4 +1,4 @@
-package main
+package control
 
 import "golang.org/x/sys/unix"
 

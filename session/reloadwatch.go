@@ -1,4 +1,4 @@
-package main
+package session
 
 import (
 	"path/filepath"
@@ -47,7 +47,7 @@ func (a *announcedWatch) add(p *process, rules []childrpc.ReloadRule) {
 	opts.Exts, opts.Files = []string{noExtension}, globs
 	w, err := watcher.New(opts)
 	if err != nil {
-		p.con.printf(levelWarn, p.about, "cannot watch %s, which the program reloads: %v", strings.Join(globs, " "), err)
+		p.rep.Printf(LevelWarn, p.about, "cannot watch %s, which the program reloads: %v", strings.Join(globs, " "), err)
 		return
 	}
 	a.globs = append(a.globs, globs...)
