@@ -6,6 +6,8 @@ import (
 	"bufio"
 	"net"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -92,4 +94,52 @@ func benchBareEcho(b *testing.B, handoff bool) {
 	b.StopTimer()
 	reportRate(b, start)
 	reportLatency(b, durations)
+}
+
+// BenchmarkRoundTripProcessBareHandoffParallel8 is BenchmarkRoundTripProcessBareHandoff
+// with 8 concurrent callers: each line is a caller's number, which the parent's reading
+// goroutine uses to hand the echo to the caller waiting for it.
+func BenchmarkRoundTripProcessBareHandoffParallel8(b *testing.B) {
+	const callers = 8
+	conn, _ := spawn(b, []string{os.Args[0]}, nil, childEnv("bare-echo-handoff")...)
+	b.Cleanup(func() { conn.Close() })
+	var answers [callers]chan struct{}
+	for i := range answers {
+		answers[i] = make(chan struct{}, 1)
+	}
+	go func() {
+		br := bufio.NewReader(conn)
+		for {
+			line, err := br.ReadBytes('\n')
+			if err != nil {
+				return
+			}
+			answers[line[0]-'0'] <- struct{}{}
+		}
+	}()
+	var writeMu sync.Mutex
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for g := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			msg := []byte{byte('0' + g), '\n'}
+			for next.Add(1) <= int64(b.N) {
+				writeMu.Lock()
+				_, err := conn.Write(msg)
+				writeMu.Unlock()
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				<-answers[g]
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	reportRate(b, start)
 }
