@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
@@ -426,9 +425,7 @@ func (d *Devrun) mcpStart(ctx context.Context, in mcpStartInput) (mcp.Answer, er
 	cmd := exec.Command(self, append(args, in.Args...)...)
 	cmd.Dir = in.Dir
 	cmd.Env = append(os.Environ(), d.StartEnv...)
-	// Its own session: it outlives this server and the agent. Its output is kept by devrun
-	// itself for logs; a pipe to us would break when we exit.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		return mcp.Answer{}, err
 	}
