@@ -90,7 +90,7 @@ type Conn struct {
 	writing    bool          // a goroutine is in rwc.Write
 	writeQueue []byte        // messages waiting for it
 	writeRoom  sync.Cond     // signalled when a write ends
-	writeTimer *time.Timer   // closes the Conn when one write waits too long
+	stall      stallCheck    // closes the Conn when one write waits too long
 	replies    chan []byte   // the reader's own replies, written by writeReplies
 	notes      chan request  // notifications, run in order by runNotifications
 	idle       chan struct{} // closed when the input ended and no work is left
@@ -151,10 +151,9 @@ func newConn(rwc io.ReadWriteCloser, opts ConnOptions, lookup func(context.Conte
 	c.log.logf = opts.Logf
 	c.writeRoom.L = &c.writeMu
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.writeTimer = time.AfterFunc(time.Hour, func() {
+	c.stall.init(opts.WriteTimeout, func() {
 		c.closeWith(fmt.Errorf("the peer read nothing for %s", opts.WriteTimeout))
 	})
-	c.writeTimer.Stop()
 	c.workers.Add(3)
 	go c.read()
 	go c.writeReplies()
@@ -309,14 +308,14 @@ func (c *Conn) write(msg []byte) error {
 	queued := false // msg is a drained queue, ours to reuse
 	for {
 		c.writeMu.Unlock()
-		c.writeTimer.Reset(c.opts.WriteTimeout)
+		c.stall.begin()
 		_, err := c.rwc.Write(msg)
-		timedOut := !c.writeTimer.Stop()
+		c.stall.end()
 		c.writeMu.Lock()
 		c.writeRoom.Broadcast()
 		switch {
-		case timedOut:
-			return c.closedErrorLocked()
+		case err != nil && c.isClosed():
+			return c.closedErrorLocked() // the stall check closed it, saying why
 		case err != nil:
 			c.writeMu.Unlock()
 			c.closeWith(fmt.Errorf("writing: %w", err))

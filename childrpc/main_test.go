@@ -30,6 +30,8 @@ func TestMain(m *testing.M) {
 		os.Exit(runTestGrandchild())
 	case "echo-child":
 		os.Exit(runEchoChild())
+	case "bare-echo-direct", "bare-echo-handoff":
+		os.Exit(runBareEcho(os.Getenv(testModeEnv) == "bare-echo-handoff"))
 	case "flood-target":
 		// Serve's Conn, with a write timeout short enough for a test.
 		rwc, err := openFD(3)

@@ -78,33 +78,24 @@ func compileGlobs(what string, patterns []string, root string) (globList, error)
 
 // matchFile reports whether a file (rel: path relative to the root, name: its last element)
 // matches one of the globs.
-func (l *globList) matchFile(rel, name string) bool {
-	for i := range l.globs {
-		g := &l.globs[i]
-		if g.dirOnly {
-			continue
-		}
-		if g.anchored {
-			if doublestar.MatchUnvalidated(g.pat, rel) {
-				return true
-			}
-		} else if doublestar.MatchUnvalidated(g.pat, name) {
-			return true
-		}
-	}
-	return false
-}
+func (l *globList) matchFile(rel, name string) bool { return l.match(rel, name, false) }
 
 // matchDir reports whether a folder matches one of the globs, "x/**" matching the folder x
 // itself so that it is pruned rather than walked.
-func (l *globList) matchDir(rel, name string) bool {
+func (l *globList) matchDir(rel, name string) bool { return l.match(rel, name, true) }
+
+// match tries the globs on rel (anchored ones) or name; globs ending in "/" name folders only.
+func (l *globList) match(rel, name string, dir bool) bool {
 	for i := range l.globs {
 		g := &l.globs[i]
+		if g.dirOnly && !dir {
+			continue
+		}
+		path := name
 		if g.anchored {
-			if doublestar.MatchUnvalidated(g.pat, rel) {
-				return true
-			}
-		} else if doublestar.MatchUnvalidated(g.pat, name) {
+			path = rel
+		}
+		if doublestar.MatchUnvalidated(g.pat, path) {
 			return true
 		}
 	}

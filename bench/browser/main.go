@@ -32,6 +32,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/devrun-dev/devrun/bench/internal/benchkit"
 )
 
 const original = "Hello from devrun!"
@@ -66,15 +68,11 @@ func run(saves, requests int) error {
 	if chromium == "" {
 		return errors.New("no chromium on PATH (apt-get install -y chromium)")
 	}
-	work, err := os.MkdirTemp("", "devrun-browser-bench")
+	work, devrun, err := benchkit.Work("devrun-browser-bench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	devrun := filepath.Join(work, "devrun")
-	if out, err := exec.Command("go", "build", "-o", devrun, "./cmd/devrun").CombinedOutput(); err != nil {
-		return fmt.Errorf("building devrun: %v\n%s", err, out)
-	}
 	src, err := os.ReadFile(filepath.Join(repo, "examples/hello/main.go"))
 	if err != nil {
 		return fmt.Errorf("run this from the repository root: %w", err)

@@ -31,6 +31,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/devrun-dev/devrun/bench/internal/benchkit"
 )
 
 func main() {
@@ -109,15 +111,11 @@ func run(saves int) error {
 	if err != nil {
 		return fmt.Errorf("run this from the repository root: %w", err)
 	}
-	work, err := os.MkdirTemp("", "devrun-gobuild")
+	work, devrun, err := benchkit.Work("devrun-gobuild")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	devrun := filepath.Join(work, "devrun")
-	if out, err := exec.Command("go", "build", "-o", devrun, "./cmd/devrun").CombinedOutput(); err != nil {
-		return fmt.Errorf("building devrun: %v\n%s", err, out)
-	}
 	plainApp, err := copyApp(work, "plain", repo, src)
 	if err != nil {
 		return err

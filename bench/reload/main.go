@@ -24,6 +24,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/devrun-dev/devrun/bench/internal/benchkit"
 )
 
 func main() {
@@ -40,16 +42,14 @@ func main() {
 var delay string
 
 func run(saves int) error {
-	tmp, err := os.MkdirTemp("", "devrun-bench-reload")
+	tmp, devrun, err := benchkit.Work("devrun-bench-reload")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	devrun, app := filepath.Join(tmp, "devrun"), filepath.Join(tmp, "app")
-	for out, pkg := range map[string]string{devrun: "./cmd/devrun", app: "./bench/reload/app"} {
-		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
-		}
+	app := filepath.Join(tmp, "app")
+	if err := benchkit.Build(app, "./bench/reload/app"); err != nil {
+		return err
 	}
 	var medians []time.Duration
 	for _, mode := range []string{"handler", "restart"} {

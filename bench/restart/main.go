@@ -20,6 +20,8 @@ import (
 	"sort"
 	"syscall"
 	"time"
+
+	"github.com/devrun-dev/devrun/bench/internal/benchkit"
 )
 
 const childSource = `package main
@@ -54,16 +56,12 @@ func main() {
 }
 
 func run(saves, bursts int) error {
-	work, err := os.MkdirTemp("", "devrun-bench")
+	work, devrun, err := benchkit.Work("devrun-bench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	devrun := filepath.Join(work, "devrun")
 	child := filepath.Join(work, "child")
-	if err := goBuild(devrun, "./cmd/devrun"); err != nil {
-		return err
-	}
 	childDir := filepath.Join(work, "childsrc")
 	os.MkdirAll(childDir, 0o755)
 	os.WriteFile(filepath.Join(childDir, "main.go"), []byte(childSource), 0o644)
@@ -113,15 +111,6 @@ func run(saves, bursts int) error {
 		fmt.Printf("  nodemon, bursts of 5 saves 20 ms apart: restarts per burst %v\n", counts)
 	} else {
 		fmt.Println("nodemon: not on PATH, not measured (npm i -g nodemon to compare)")
-	}
-	return nil
-}
-
-func goBuild(out, pkg string) error {
-	cmd := exec.Command("go", "build", "-o", out, pkg)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s (run this from the repository root): %w", pkg, err)
 	}
 	return nil
 }

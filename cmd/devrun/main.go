@@ -9,12 +9,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"sort"
 	"strings"
 
+	"github.com/devrun-dev/devrun/internal/cli"
 	"github.com/devrun-dev/devrun/internal/config"
-
 	"github.com/devrun-dev/devrun/runner"
+	"github.com/spf13/pflag"
 )
 
 // version is set by the release build (-ldflags "-X main.version=...").
@@ -33,25 +33,33 @@ type stdio struct {
 	out, err io.Writer
 }
 
-// exitCodeError ends devrun with a status and nothing more to say (the reason was printed).
-type exitCodeError int
+// cli is the terminal as a subcommand takes it.
+func (s stdio) cli() cli.IO { return cli.IO{In: s.in, Out: s.out, Err: s.err} }
 
-func (e exitCodeError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+// subcommands are ls, send, mcp and the others: devrun's client side, in package cli.
+var subcommands = &cli.Devrun{Version: version, Flags: devrunFlags, Usage: printUsage}
+
+func devrunFlags() *pflag.FlagSet { return newOptions().flags.FlagSet }
+
+// exitCodeError is the subcommands' own, so that exitStatus reads a status from either side alike.
+type exitCodeError = cli.ExitCodeError
 
 func exitStatus(err error, stderr io.Writer) int {
 	var code exitCodeError
 	var usage usageError
+	var clientUsage cli.UsageError
 	var input inputError
+	var clientInput cli.InputError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &code):
 		return int(code)
-	case errors.As(err, &usage):
+	case errors.As(err, &usage), errors.As(err, &clientUsage):
 		fmt.Fprintf(stderr, "devrun: %v\n", err)
 		fmt.Fprintln(stderr, "Run 'devrun -h' for help.")
 		return 2
-	case errors.As(err, &input):
+	case errors.As(err, &input), errors.As(err, &clientInput):
 		fmt.Fprintf(stderr, "devrun: %v\n", err)
 		return 2
 	default:
@@ -63,8 +71,8 @@ func exitStatus(err error, stderr io.Writer) int {
 // Run is devrun with its arguments (without the program name). Only main exits.
 func Run(ctx context.Context, args []string, s stdio) error {
 	if len(args) > 0 {
-		if sub, ok := subcommands[args[0]]; ok {
-			return sub(ctx, args[1:], s)
+		if sub, ok := subcommands.Subcommand(args[0]); ok {
+			return sub(ctx, args[1:], s.cli())
 		}
 	}
 	o, err := parseOptions(args)
@@ -85,28 +93,6 @@ func Run(ctx context.Context, args []string, s stdio) error {
 	return supervise(ctx, o, s)
 }
 
-// subcommands take the first word; `devrun -- ls` runs a program named ls instead.
-var subcommands = map[string]func(ctx context.Context, args []string, s stdio) error{
-	"version": func(_ context.Context, _ []string, s stdio) error {
-		fmt.Fprintln(s.out, "devrun", version)
-		return nil
-	},
-}
-
-func init() { subcommands["help"] = cmdHelp }
-
-// cmdHelp is devrun's usage, or with a word, that subcommand's.
-func cmdHelp(ctx context.Context, args []string, s stdio) error {
-	if len(args) > 0 {
-		if sub, ok := subcommands[args[0]]; ok && args[0] != "help" {
-			return sub(ctx, []string{"-h"}, s)
-		}
-		return usageError{fmt.Errorf("help: no subcommand %q%s", args[0], suggestSubcommand(args[0]))}
-	}
-	printUsage(s.out)
-	return nil
-}
-
 // mistypedSubcommand is the subcommand a TARGET that exists nowhere was probably meant to be
 // (devrun sned stats), or "".
 func mistypedSubcommand(target string) string {
@@ -119,27 +105,8 @@ func mistypedSubcommand(target string) string {
 	if _, err := exec.LookPath(target); err == nil {
 		return ""
 	}
-	if c, ok := config.Closest(target, subcommandNames()); ok {
+	if c, ok := config.Closest(target, subcommands.Names()); ok {
 		return c
 	}
 	return ""
-}
-
-func suggestSubcommand(word string) string {
-	if c, ok := config.Closest(word, subcommandNames()); ok {
-		return fmt.Sprintf(" (did you mean %q?)", c)
-	}
-	return ""
-}
-
-// subcommandNames are the subcommands a user types (not the hidden __complete).
-func subcommandNames() []string {
-	var names []string
-	for name := range subcommands {
-		if !strings.HasPrefix(name, "_") {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	return names
 }

@@ -20,7 +20,7 @@ import (
 // told to play devrun (TestMain takes the variable away before Run).
 func init() {
 	if os.Getenv("DEVRUN_TEST_AS") == "devrun" {
-		startEnv = []string{"DEVRUN_TEST_AS=devrun"}
+		subcommands.StartEnv = []string{"DEVRUN_TEST_AS=devrun"}
 	}
 }
 

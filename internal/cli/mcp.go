@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/devrun-dev/devrun/childrpc"
@@ -19,20 +18,18 @@ import (
 	sess "github.com/devrun-dev/devrun/session"
 )
 
-func init() { subcommands["mcp"] = cmdMCP }
-
 // cmdMCP serves the Model Context Protocol on stdin and stdout, for coding agents: the same
 // calls as the client subcommands, as tools.
-func cmdMCP(ctx context.Context, args []string, s stdio) error {
+func (d *Devrun) cmdMCP(ctx context.Context, args []string, s IO) error {
 	fs := subFlags("mcp", "\n\nA Model Context Protocol server on stdin/stdout for coding agents, e.g. in .mcp.json:\n"+
 		`  {"mcpServers": {"devrun": {"command": "devrun", "args": ["mcp"]}}}`+"\n", s)
 	if err := parseSub(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("mcp: no arguments expected, got %q", fs.Args())}
+		return UsageError{fmt.Errorf("mcp: no arguments expected, got %q", fs.Args())}
 	}
-	return mcp.Serve(ctx, s.in, s.out, mcp.Server{Name: "devrun", Version: version, Instructions: mcpInstructions, Tools: mcpTools()})
+	return mcp.Serve(ctx, s.In, s.Out, mcp.Server{Name: "devrun", Version: d.Version, Instructions: mcpInstructions, Tools: d.mcpTools()})
 }
 
 const mcpInstructions = "devrun builds and runs programs under development, restarts them on save or crash, " +
@@ -46,7 +43,7 @@ var (
 	timeoutProp = mcp.Prop{Name: "timeout", Type: "string", Desc: "how long to wait, such as 30s (the default) or 2m"}
 )
 
-func mcpTools() []*mcp.Tool {
+func (d *Devrun) mcpTools() []*mcp.Tool {
 	tools := []*mcp.Tool{
 		mcp.NewTool("list", "List the running devruns of this user: name, folder, command, and each process with its child pid, state, restarts and registered methods.",
 			nil, func(ctx context.Context, _ struct{}) (mcp.Answer, error) { return mcpList(ctx) }),
@@ -68,7 +65,7 @@ func mcpTools() []*mcp.Tool {
 				{Name: "target", Type: "string", Desc: "what to run: ./cmd/server, ., bin/server, app.js, app.py, or a command", Required: true},
 				{Name: "args", Type: "array", Desc: "arguments for the program"},
 				{Name: "flags", Type: "array", Desc: "devrun flags, such as --listen :8080 or -w src (see devrun -h)"},
-				{Name: "name", Type: "string", Desc: "the name to give it (default: the folder's name, made unique)"}}, mcpStart),
+				{Name: "name", Type: "string", Desc: "the name to give it (default: the folder's name, made unique)"}}, d.mcpStart),
 		mcp.NewTool("call", "", // described when listed: the registered methods change
 			[]mcp.Prop{{Name: "name", Type: "string", Desc: nameProp.Desc}, {Name: "process", Type: "string", Desc: "the process, with several in one devrun"},
 				{Name: "method", Type: "string", Desc: "the method the program registered", Required: true},
@@ -250,7 +247,7 @@ func mcpLogs(ctx context.Context, in mcpLogsInput) (mcp.Answer, error) {
 		}
 		from = events[0].Time
 	}
-	var lines []logLine
+	var lines []childrpc.LogLine
 	// All kept lines when filtering by time: the n wanted are the last n of those that pass.
 	ask := n
 	if !from.IsZero() {
@@ -258,11 +255,11 @@ func mcpLogs(ctx context.Context, in mcpLogsInput) (mcp.Answer, error) {
 	}
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := readLogs(lctx, in.Name, ask, false, func(l logLine) { lines = append(lines, l) }); err != nil {
+	if err := readLogs(lctx, in.Name, ask, false, func(l childrpc.LogLine) { lines = append(lines, l) }); err != nil {
 		return mcp.Answer{}, toolError(err)
 	}
 	if !from.IsZero() {
-		lines = slices.DeleteFunc(lines, func(l logLine) bool { return l.Time.Before(from) })
+		lines = slices.DeleteFunc(lines, func(l childrpc.LogLine) bool { return l.Time.Before(from) })
 	}
 	lines = lines[max(len(lines)-n, 0):]
 	var b strings.Builder
@@ -397,13 +394,10 @@ func mcpCall(ctx context.Context, in mcpCallInput) (mcp.Answer, error) {
 	return textResult(string(result), false)
 }
 
-// startEnv is added to the environment of a devrun that start launches (tests make it devrun).
-var startEnv []string
-
 // startTimeout bounds how long start waits for the new devrun's control socket.
 const startTimeout = 15 * time.Second
 
-func mcpStart(ctx context.Context, in mcpStartInput) (mcp.Answer, error) {
+func (d *Devrun) mcpStart(ctx context.Context, in mcpStartInput) (mcp.Answer, error) {
 	if !filepath.IsAbs(in.Dir) {
 		return mcp.Answer{}, fmt.Errorf("dir %q: want an absolute folder", in.Dir)
 	}
@@ -430,10 +424,8 @@ func mcpStart(ctx context.Context, in mcpStartInput) (mcp.Answer, error) {
 	args := append(append([]string{"--name", name}, in.Flags...), "--", in.Target)
 	cmd := exec.Command(self, append(args, in.Args...)...)
 	cmd.Dir = in.Dir
-	cmd.Env = append(os.Environ(), startEnv...)
-	// Its own session: it outlives this server and the agent. Its output is kept by devrun
-	// itself for logs; a pipe to us would break when we exit.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Env = append(os.Environ(), d.StartEnv...)
+	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		return mcp.Answer{}, err
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -14,12 +14,10 @@ import (
 	"github.com/devrun-dev/devrun/childrpc"
 )
 
-func init() { subcommands["events"] = cmdEvents }
-
 // allPoll is how often `devrun events --all` looks for devruns that started since.
 const allPoll = 500 * time.Millisecond
 
-func cmdEvents(ctx context.Context, args []string, s stdio) error {
+func cmdEvents(ctx context.Context, args []string, s IO) error {
 	fs := subFlags("events", "[-n NAME | NAME | --all] [--json] [--kind KIND,...] [--since SEQ]\n         [--no-follow]", s)
 	name := nameFlag(fs)
 	all := fs.Bool("all", false, "every running devrun, and those that start later")
@@ -27,19 +25,16 @@ func cmdEvents(ctx context.Context, args []string, s stdio) error {
 	kindList := fs.String("kind", "", "only these kinds, comma-separated: "+kindNames())
 	since := fs.Int64("since", -1, "first print the kept events after this seq (0: all of the last 200)")
 	noFollow := fs.Bool("no-follow", false, "print the kept events (see --since) and exit")
-	if err := parseSub(fs, args); err != nil {
-		return err
-	}
-	target, err := oneName(fs, *name)
+	target, err := parseNamed(fs, args, name)
 	if err != nil {
 		return err
 	}
 	kinds, err := childrpc.ParseEventKinds(*kindList)
 	if err != nil {
-		return usageError{fmt.Errorf("events: --kind: %v", err)}
+		return UsageError{fmt.Errorf("events: --kind: %v", err)}
 	}
 	if *all && target != "" {
-		return usageError{errors.New("events: --all or a NAME, not both")}
+		return UsageError{errors.New("events: --all or a NAME, not both")}
 	}
 	if *noFollow && *since < 0 {
 		*since = 0
@@ -53,15 +48,15 @@ func cmdEvents(ctx context.Context, args []string, s stdio) error {
 		defer mu.Unlock()
 		if *asJSON {
 			b, _ := json.Marshal(e)
-			fmt.Fprintln(s.out, string(b))
+			fmt.Fprintln(s.Out, string(b))
 			return
 		}
-		fmt.Fprintln(s.out, eventLine(e, *all))
+		fmt.Fprintln(s.Out, eventLine(e, *all))
 	}
 	if !*all {
 		stream, err := childrpc.FollowEvents(ctx, target, *since, !*noFollow)
 		if err != nil {
-			return inputError{errors.New(strings.TrimPrefix(err.Error(), "childrpc: "))}
+			return InputError{errors.New(strings.TrimPrefix(err.Error(), "childrpc: "))}
 		}
 		defer stream.Close()
 		return copyEvents(ctx, stream, show)

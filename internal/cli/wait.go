@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -11,8 +11,6 @@ import (
 	"github.com/devrun-dev/devrun/childrpc"
 )
 
-func init() { subcommands["wait"] = cmdWait }
-
 // The conditions `devrun wait` and the MCP server's wait_ready wait for.
 const (
 	condReady   = "ready"
@@ -23,7 +21,7 @@ const (
 // appearPoll is how often a wait looks for a devrun that has not started yet.
 const appearPoll = 100 * time.Millisecond
 
-func cmdWait(ctx context.Context, args []string, s stdio) error {
+func cmdWait(ctx context.Context, args []string, s IO) error {
 	fs := subFlags("wait", "[-n NAME | NAME] [-p PROCESS] [--ready|--running|--built]\n         [--timeout 30s] [--after SEQ]", s)
 	name := nameFlag(fs)
 	process := fs.StringP("process", "p", "", "only this process of a devrun.toml")
@@ -32,36 +30,33 @@ func cmdWait(ctx context.Context, args []string, s stdio) error {
 	built := fs.Bool("built", false, "the last build succeeded")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long (exit status 2)")
 	after := fs.Int64("after", -1, "only what happens after the event with this seq counts (see devrun events)")
-	if err := parseSub(fs, args); err != nil {
-		return err
-	}
-	target, err := oneName(fs, *name)
+	target, err := parseNamed(fs, args, name)
 	if err != nil {
 		return err
 	}
 	cond := condReady
 	switch {
 	case btoi(*ready)+btoi(*running)+btoi(*built) > 1:
-		return usageError{errors.New("wait: one of --ready, --running, --built")}
+		return UsageError{errors.New("wait: one of --ready, --running, --built")}
 	case *running:
 		cond = condRunning
 	case *built:
 		cond = condBuilt
 	}
 	if *timeout <= 0 {
-		return usageError{errors.New("wait: --timeout must be above 0")}
+		return UsageError{errors.New("wait: --timeout must be above 0")}
 	}
 	res, err := waitUntil(ctx, target, *process, cond, *after, *timeout)
 	if err != nil {
-		return inputError{err}
+		return InputError{err}
 	}
 	switch res.outcome {
 	case waitFailed:
-		fmt.Fprintf(s.err, "devrun: %s\n", res.message)
-		return exitCodeError(1)
+		fmt.Fprintf(s.Err, "devrun: %s\n", res.message)
+		return ExitCodeError(1)
 	case waitTimedOut:
-		fmt.Fprintf(s.err, "devrun: %s\n", res.message)
-		return exitCodeError(2)
+		fmt.Fprintf(s.Err, "devrun: %s\n", res.message)
+		return ExitCodeError(2)
 	}
 	return nil
 }

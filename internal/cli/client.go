@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -13,55 +13,7 @@ import (
 
 	"github.com/devrun-dev/devrun/childrpc"
 	"github.com/devrun-dev/devrun/internal/config"
-	"github.com/spf13/pflag"
 )
-
-func init() {
-	subcommands["ls"] = cmdLs
-	subcommands["send"] = cmdSend
-	subcommands["restart"] = cmdRestart
-	subcommands["stop"] = cmdStop
-	subcommands["logs"] = cmdLogs
-}
-
-// subFlags is a flag set for a client subcommand; -h prints its usage line.
-func subFlags(name, usage string, s stdio) *pflag.FlagSet {
-	fs := pflag.NewFlagSet("devrun "+name, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprintf(s.out, "Usage: devrun %s %s\n%s", name, usage, fs.FlagUsagesWrapped(80))
-	}
-	if captureFlags != nil {
-		captureFlags(fs)
-	}
-	return fs
-}
-
-// nameFlag is -n NAME, the devrun to talk to, on every client subcommand.
-func nameFlag(fs *pflag.FlagSet) *string {
-	return fs.StringP("name", "n", "", "the devrun to talk to (default: the only one running)")
-}
-
-// oneName is the devrun named by -n or by the one positional NAME.
-func oneName(fs *pflag.FlagSet, flag string) (string, error) {
-	switch {
-	case fs.NArg() > 1 || fs.NArg() == 1 && flag != "" && fs.Arg(0) != flag:
-		return "", usageError{fmt.Errorf("%s: want at most one NAME", strings.TrimPrefix(fs.Name(), "devrun "))}
-	case fs.NArg() == 1:
-		return fs.Arg(0), nil
-	}
-	return flag, nil
-}
-
-func parseSub(fs *pflag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitCodeError(0) // pflag has printed the usage
-		}
-		return usageError{fmt.Errorf("%s: %v", fs.Name(), err)}
-	}
-	return nil
-}
 
 // dial connects to an instance's control socket (the only one running when name is ""),
 // serving handlers for what it sends back (devrun.log lines while following).
@@ -73,14 +25,11 @@ func dial(ctx context.Context, name string, handlers map[string]childrpc.Handler
 	return conn, nil
 }
 
-func cmdLs(ctx context.Context, args []string, s stdio) error {
+func cmdLs(ctx context.Context, args []string, s IO) error {
 	fs := subFlags("ls", "[-n NAME] [--json]", s)
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
 	name := nameFlag(fs)
-	if err := parseSub(fs, args); err != nil {
-		return err
-	}
-	only, err := oneName(fs, *name)
+	only, err := parseNamed(fs, args, name)
 	if err != nil {
 		return err
 	}
@@ -99,15 +48,15 @@ func cmdLs(ctx context.Context, args []string, s stdio) error {
 		if list == nil {
 			list = []childrpc.Info{}
 		}
-		enc := json.NewEncoder(s.out)
+		enc := json.NewEncoder(s.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(list)
 	}
 	if len(list) == 0 {
-		fmt.Fprintln(s.err, "no devrun is running")
+		fmt.Fprintln(s.Err, "no devrun is running")
 		return nil
 	}
-	printTable(s.out, list, time.Now())
+	printTable(s.Out, list, time.Now())
 	return nil
 }
 
@@ -159,7 +108,7 @@ func printTable(w io.Writer, list []childrpc.Info, now time.Time) {
 	}
 }
 
-func cmdSend(ctx context.Context, args []string, s stdio) error {
+func cmdSend(ctx context.Context, args []string, s IO) error {
 	fs := subFlags("send", "[-n NAME] [-p PROCESS] [--instance N|all] [--timeout 10s]\n         [--raw] METHOD [JSON|-]", s)
 	name := nameFlag(fs)
 	process := fs.StringP("process", "p", "", "the process to call, with several in one devrun")
@@ -170,21 +119,21 @@ func cmdSend(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	if fs.NArg() < 1 || fs.NArg() > 2 {
-		return usageError{errors.New("send: want METHOD and optionally JSON params (or - to read them from stdin)")}
+		return UsageError{errors.New("send: want METHOD and optionally JSON params (or - to read them from stdin)")}
 	}
 	method := fs.Arg(0)
 	var params json.RawMessage
 	if fs.NArg() == 2 {
 		text := fs.Arg(1)
 		if text == "-" {
-			b, err := io.ReadAll(s.in)
+			b, err := io.ReadAll(s.In)
 			if err != nil {
 				return err
 			}
 			text = string(b)
 		}
 		if !json.Valid([]byte(text)) {
-			return usageError{fmt.Errorf("send: params are not valid JSON: %s", text)}
+			return UsageError{fmt.Errorf("send: params are not valid JSON: %s", text)}
 		}
 		params = json.RawMessage(strings.TrimSpace(text))
 	}
@@ -209,47 +158,44 @@ func cmdSend(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		var rpcErr *childrpc.Error
 		if errors.As(err, &rpcErr) && rpcErr.Code == childrpc.CodeMethodNotFound {
-			fmt.Fprintf(s.err, "devrun: %s: %s (code %d)\n", method, rpcErr.Message, rpcErr.Code)
-			fmt.Fprintln(s.err, "devrun: "+knownMethods(ctx, *name, *process, method))
-			return exitCodeError(1)
+			fmt.Fprintf(s.Err, "devrun: %s: %s (code %d)\n", method, rpcErr.Message, rpcErr.Code)
+			fmt.Fprintln(s.Err, "devrun: "+knownMethods(ctx, *name, *process, method))
+			return ExitCodeError(1)
 		}
 		return sendError(method, *timeout, err, s)
 	}
 	if *raw {
-		fmt.Fprintln(s.out, string(result))
+		fmt.Fprintln(s.Out, string(result))
 		return nil
 	}
 	out, err := json.MarshalIndent(result, "", "  ")
 	if err != nil {
 		out = result
 	}
-	fmt.Fprintln(s.out, string(out))
+	fmt.Fprintln(s.Out, string(out))
 	return nil
 }
 
 // sendError prints an error reply as "devrun: METHOD: message (code N)" and exits 1.
-func sendError(method string, timeout time.Duration, err error, s stdio) error {
+func sendError(method string, timeout time.Duration, err error, s IO) error {
 	var rpcErr *childrpc.Error
 	switch {
 	case errors.As(err, &rpcErr):
-		fmt.Fprintf(s.err, "devrun: %s: %s (code %d)\n", method, rpcErr.Message, rpcErr.Code)
+		fmt.Fprintf(s.Err, "devrun: %s: %s (code %d)\n", method, rpcErr.Message, rpcErr.Code)
 	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintf(s.err, "devrun: %s: no answer within %s (code %d)\n", method, timeout, childrpc.CodeTimeout)
+		fmt.Fprintf(s.Err, "devrun: %s: no answer within %s (code %d)\n", method, timeout, childrpc.CodeTimeout)
 	default:
-		fmt.Fprintf(s.err, "devrun: %s: %v\n", method, err)
+		fmt.Fprintf(s.Err, "devrun: %s: %v\n", method, err)
 	}
-	return exitCodeError(1)
+	return ExitCodeError(1)
 }
 
 // controlCall is restart and stop: one call, its name optional.
-func controlCall(ctx context.Context, cmd, method string, args []string, s stdio) error {
+func controlCall(ctx context.Context, cmd, method string, args []string, s IO) error {
 	fs := subFlags(cmd, "[-n NAME | NAME] [-p PROCESS]", s)
 	name := nameFlag(fs)
 	process := fs.StringP("process", "p", "", "only this process (restart)")
-	if err := parseSub(fs, args); err != nil {
-		return err
-	}
-	target, err := oneName(fs, *name)
+	target, err := parseNamed(fs, args, name)
 	if err != nil {
 		return err
 	}
@@ -267,35 +213,32 @@ func controlCall(ctx context.Context, cmd, method string, args []string, s stdio
 	if err := conn.Call(ctx, method, params, nil); err != nil {
 		return sendError(method, 10*time.Second, err, s)
 	}
-	fmt.Fprintf(s.err, "devrun: %s\n", map[string]string{childrpc.MethodRestart: "restarting", childrpc.MethodStop: "stopping"}[method])
+	fmt.Fprintf(s.Err, "devrun: %s\n", map[string]string{childrpc.MethodRestart: "restarting", childrpc.MethodStop: "stopping"}[method])
 	return nil
 }
 
-func cmdRestart(ctx context.Context, args []string, s stdio) error {
+func cmdRestart(ctx context.Context, args []string, s IO) error {
 	return controlCall(ctx, "restart", childrpc.MethodRestart, args, s)
 }
 
-func cmdStop(ctx context.Context, args []string, s stdio) error {
+func cmdStop(ctx context.Context, args []string, s IO) error {
 	return controlCall(ctx, "stop", childrpc.MethodStop, args, s)
 }
 
-func cmdLogs(ctx context.Context, args []string, s stdio) error {
+func cmdLogs(ctx context.Context, args []string, s IO) error {
 	fs := subFlags("logs", "[-n NAME | NAME] [-l LINES] [-f] [--json]", s)
 	name := nameFlag(fs)
 	lines := fs.IntP("lines", "l", 100, "how many of the last lines")
 	follow := fs.BoolP("follow", "f", false, "keep printing new lines until Ctrl-C")
 	asJSON := fs.Bool("json", false, "one JSON object per line: time, stream, process, text")
-	if err := parseSub(fs, args); err != nil {
-		return err
-	}
-	target, err := oneName(fs, *name)
+	target, err := parseNamed(fs, args, name)
 	if err != nil {
 		return err
 	}
-	printLine := func(l logLine) {
+	printLine := func(l childrpc.LogLine) {
 		if *asJSON {
 			b, _ := json.Marshal(l)
-			fmt.Fprintln(s.out, string(b))
+			fmt.Fprintln(s.Out, string(b))
 			return
 		}
 		text := l.Text
@@ -305,7 +248,7 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 		if l.Stream == "stderr" {
 			text = "[stderr] " + text
 		}
-		fmt.Fprintln(s.out, text)
+		fmt.Fprintln(s.Out, text)
 	}
 	err = readLogs(ctx, target, *lines, *follow, printLine)
 	var rpcErr *childrpc.Error
@@ -317,13 +260,13 @@ func cmdLogs(ctx context.Context, args []string, s stdio) error {
 
 // readLogs asks the devrun called name for its last n lines of output (and, with follow,
 // every later one until it stops or ctx ends), handing each to each, in order.
-func readLogs(ctx context.Context, name string, n int, follow bool, each func(logLine)) error {
+func readLogs(ctx context.Context, name string, n int, follow bool, each func(childrpc.LogLine)) error {
 	// The lines come as devrun.log notifications, which a Conn runs in order; the answer
 	// to devrun.logs says how many of them are the backlog.
-	followed := make(chan logLine, 256)
+	followed := make(chan childrpc.LogLine, 256)
 	handlers := map[string]childrpc.HandlerFunc{
 		childrpc.MethodLog: func(ctx context.Context, params json.RawMessage) (any, error) {
-			var l logLine
+			var l childrpc.LogLine
 			if err := json.Unmarshal(params, &l); err == nil {
 				select {
 				case followed <- l:
@@ -406,10 +349,10 @@ const sendHintAfter = time.Second
 
 // hintIfSilent prints one line if no answer has come after sendHintAfter and the program never
 // announced any methods. The returned func stops it.
-func hintIfSilent(ctx context.Context, name, process string, s stdio) (stop func()) {
+func hintIfSilent(ctx context.Context, name, process string, s IO) (stop func()) {
 	t := time.AfterFunc(sendHintAfter, func() {
 		if p, ok := processInfo(ctx, name, process); ok && len(p.Methods) == 0 {
-			fmt.Fprintln(s.err, "devrun: still waiting; the program announced no methods: "+noChannelHint)
+			fmt.Fprintln(s.Err, "devrun: still waiting; the program announced no methods: "+noChannelHint)
 		}
 	})
 	return func() { t.Stop() }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -12,11 +12,6 @@ import (
 	"github.com/devrun-dev/devrun/internal/config"
 	"github.com/spf13/pflag"
 )
-
-func init() {
-	subcommands["completion"] = cmdCompletion
-	subcommands["__complete"] = cmdComplete
-}
 
 // The scripts ask devrun itself for the live names (`devrun __complete`), so completion always
 // matches what runs: instance names for -n and restart/stop/logs, the child's methods (from its
@@ -105,68 +100,68 @@ complete -c devrun -n '__fish_seen_subcommand_from completion' -f -a 'bash zsh f
 complete -c devrun -n '__fish_seen_subcommand_from help' -f -a '(devrun __complete subcommands)'
 `
 
-func cmdCompletion(_ context.Context, args []string, s stdio) error {
+func cmdCompletion(_ context.Context, args []string, s IO) error {
 	scripts := map[string]string{"bash": bashCompletion, "zsh": zshCompletion, "fish": fishCompletion}
 	if len(args) != 1 || scripts[args[0]] == "" {
-		return usageError{fmt.Errorf("completion: say which shell: devrun completion bash|zsh|fish")}
+		return UsageError{fmt.Errorf("completion: say which shell: devrun completion bash|zsh|fish")}
 	}
-	fmt.Fprint(s.out, scripts[args[0]])
+	fmt.Fprint(s.Out, scripts[args[0]])
 	return nil
 }
 
 // cmdComplete prints one completion candidate a line; it stays quiet on every error, since
 // whatever it prints lands in the user's command line. "values SUB FLAG" exits 3 when the flag
 // takes a file name (the shell completes those), and 1 when it takes no completable value.
-func cmdComplete(ctx context.Context, args []string, s stdio) error {
+func (d *Devrun) cmdComplete(ctx context.Context, args []string, s IO) error {
 	if len(args) == 0 {
 		return nil
 	}
 	var out []string
 	switch args[0] {
 	case "subcommands":
-		out = subcommandNames()
+		out = d.Names()
 	case "flags":
-		out = flagNames(subcommandFlags(args[1:]))
+		out = flagNames(d.subcommandFlags(args[1:]))
 	case "values":
 		if len(args) < 3 {
-			return exitCodeError(1)
+			return ExitCodeError(1)
 		}
-		fs := subcommandFlags(args[1:2])
+		fs := d.subcommandFlags(args[1:2])
 		if args[1] != "" && (args[2] == "-n" || args[2] == "--name") {
 			out = liveNames(ctx, []string{"instances"})
 			break
 		}
 		values, files := flagValues(fs, args[2])
 		if files {
-			return exitCodeError(3)
+			return ExitCodeError(3)
 		}
 		if values == nil {
-			return exitCodeError(1)
+			return ExitCodeError(1)
 		}
 		out = values
 	case "instances", "methods":
 		out = liveNames(ctx, args)
 	}
 	for _, v := range out {
-		fmt.Fprintln(s.out, v)
+		fmt.Fprintln(s.Out, v)
 	}
 	return nil
 }
 
 // subcommandFlags is the flag set of the subcommand named in args (devrun's own when none).
-func subcommandFlags(args []string) *pflag.FlagSet {
+func (d *Devrun) subcommandFlags(args []string) *pflag.FlagSet {
 	if len(args) > 0 && args[0] != "" {
-		if sub, ok := subcommands[args[0]]; ok && args[0] != "help" && args[0] != "completion" {
+		if sub, ok := d.Subcommand(args[0]); ok && args[0] != "help" && args[0] != "completion" {
 			var fs *pflag.FlagSet
 			captureFlags = func(f *pflag.FlagSet) { fs = f }
 			defer func() { captureFlags = nil }()
-			sub(context.Background(), []string{"-h"}, stdio{in: strings.NewReader(""), out: io.Discard, err: io.Discard})
+			sub(context.Background(), []string{"-h"}, IO{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard})
 			if fs != nil {
 				return fs
 			}
 		}
 	}
-	return newOptions().flags.FlagSet
+	return d.Flags()
 }
 
 // captureFlags, when set, is handed each subcommand's flag set (for completion).
