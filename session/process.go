@@ -13,7 +13,6 @@ import (
 	"github.com/devrun-dev/devrun/internal/config"
 	"github.com/devrun-dev/devrun/internal/target"
 	"github.com/devrun-dev/devrun/runner"
-
 	"github.com/devrun-dev/devrun/watcher"
 )
 
@@ -244,7 +243,7 @@ func (p *process) restartWord() string {
 	return "starting"
 }
 
-// onEvent prints a runner's lifecycle event.
+// onEvent reports a runner's lifecycle event.
 func (p *process) onEvent(instance int, e runner.Event) {
 	about := p.about
 	if p.scale > 1 {

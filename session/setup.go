@@ -13,7 +13,6 @@ import (
 	"github.com/devrun-dev/devrun/internal/config"
 	"github.com/devrun-dev/devrun/internal/target"
 	"github.com/devrun-dev/devrun/runner"
-
 	"github.com/devrun-dev/devrun/watcher"
 )
 
