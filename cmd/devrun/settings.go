@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/devrun-dev/devrun/internal/config"
+	term "github.com/devrun-dev/devrun/internal/terminal"
 	sess "github.com/devrun-dev/devrun/session"
 )
 
@@ -30,7 +31,7 @@ func loadConfig(o *options, cwd string) (*config.Config, error) {
 // runSpec decides what this devrun runs: the processes of devrun.toml (or what nodemon's or
 // air's files say, or TARGET), each with the flags typed laid over it; and the console that
 // shows the run.
-func runSpec(o *options, s stdio) (sess.Spec, *console, error) {
+func runSpec(o *options, s stdio) (sess.Spec, *term.Console, error) {
 	cwd, err := os.Getwd()
 	if err != nil {
 		return sess.Spec{}, nil, err
@@ -57,7 +58,7 @@ func runSpec(o *options, s stdio) (sess.Spec, *console, error) {
 	}
 	top.Override(flags)
 	logs := sess.NewLogs(sess.DefaultLogLines)
-	con := newConsole(s, logs, top.NoColor, top.Quiet, top.Verbose)
+	con := term.New(s.out, s.err, logs, top.NoColor, top.Quiet, top.Verbose)
 
 	spec := sess.Spec{Settings: top, Dir: cwd, Logs: logs}
 	switch {

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/devrun-dev/devrun/childrpc"
+	term "github.com/devrun-dev/devrun/internal/terminal"
 	sess "github.com/devrun-dev/devrun/session"
 )
 
@@ -30,7 +31,7 @@ func supervise(ctx context.Context, o *options, s stdio) error {
 	}
 	stdin, typed := io.Pipe()
 	spec.Stdin = stdin
-	defer con.closeStreams()
+	defer con.CloseStreams()
 	ss, err := sess.New(spec, con)
 	if bad := (sess.InputError{}); errors.As(err, &bad) {
 		return inputError{err}
@@ -39,7 +40,7 @@ func supervise(ctx context.Context, o *options, s stdio) error {
 	}
 	defer ss.Close()
 	if f, ok := s.out.(*os.File); ok {
-		defer con.passResizes(f, ss)()
+		defer con.PassResizes(f, ss)()
 	}
 
 	signals := make(chan os.Signal, 4)
@@ -92,7 +93,7 @@ func signalName(sig os.Signal) string {
 
 // readInput reads devrun's stdin line by line: "rs" restarts (nodemon's habit), "rs NAME" one
 // process; every other line goes to the program's stdin (typed) unchanged.
-func readInput(in io.Reader, typed *io.PipeWriter, ss *sess.Session, con *console) {
+func readInput(in io.Reader, typed *io.PipeWriter, ss *sess.Session, con *term.Console) {
 	if in == nil {
 		typed.Close()
 		return

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package terminal
 
 import (
 	"io"
@@ -49,10 +49,10 @@ func copySize(term, slave *os.File, margin int) {
 	pty.Setsize(slave, ws)
 }
 
-// passResizes keeps the programs' ptys as large as devrun's terminal and tells the programs
+// PassResizes keeps the programs' ptys as large as devrun's terminal and tells the programs
 // when it changes: their ptys are not their controlling terminals, so the kernel sends them no
 // SIGWINCH itself.
-func (c *console) passResizes(term *os.File, ss *sess.Session) (stop func()) {
+func (c *Console) PassResizes(term *os.File, ss *sess.Session) (stop func()) {
 	c.mu.Lock()
 	ptys := c.ptys
 	c.mu.Unlock()

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package terminal
 
 import (
 	"errors"
@@ -14,6 +14,6 @@ func openPty(*os.File, int) (master, slave *os.File, err error) {
 	return nil, nil, errors.New("pseudo-terminals are not supported on this system")
 }
 
-func (c *console) passResizes(*os.File, *sess.Session) (stop func()) { return func() {} }
+func (c *Console) PassResizes(*os.File, *sess.Session) (stop func()) { return func() {} }
 
 func terminalWidth(io.Writer) int { return 0 }

@@ -1,4 +1,4 @@
-package main
+package terminal
 
 import (
 	"fmt"
@@ -13,9 +13,9 @@ import (
 	"github.com/mattn/go-isatty"
 )
 
-// console writes devrun's own lines ("[devrun] ...") to stderr. It is the only place that
+// Console writes devrun's own lines ("[devrun] ...") to stderr. It is the only place that
 // decides colour and verbosity, so every line looks the same wherever it comes from.
-type console struct {
+type Console struct {
 	mu       sync.Mutex
 	w        io.Writer
 	quiet    bool
@@ -44,11 +44,9 @@ type console struct {
 	ptys []ptyOut   // the programs' ptys, which follow the terminal's size
 }
 
-// newConsole writes devrun's lines to s.err and the programs' output to s.out, and keeps both
-// in ring.
-func newConsole(s stdio, ring *sess.Logs, noColor, quiet, verbose bool) *console {
-	w := s.err
-	c := &console{w: w, out: s.out, ring: ring, quiet: quiet, verbose: verbose}
+// New writes devrun's lines to w and the programs' output to out, and keeps both in ring.
+func New(out, w io.Writer, ring *sess.Logs, noColor, quiet, verbose bool) *Console {
+	c := &Console{w: w, out: out, ring: ring, quiet: quiet, verbose: verbose}
 	c.useColor = !noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && isTerminal(w)
 	c.colors = map[sess.Level]*color.Color{
 		sess.LevelDetail: color.New(color.Faint),
@@ -83,7 +81,7 @@ func isTerminal(w io.Writer) bool {
 
 // Printf writes one line at the given level; about names the process it concerns when devrun
 // runs several.
-func (c *console) Printf(lv sess.Level, about string, format string, args ...any) {
+func (c *Console) Printf(lv sess.Level, about string, format string, args ...any) {
 	if (c.quiet && lv < sess.LevelError) || (!c.verbose && lv == sess.LevelDetail) {
 		if lv > sess.LevelDetail {
 			c.keep(about, fmt.Sprintf(format, args...))
@@ -108,7 +106,7 @@ func (c *console) Printf(lv sess.Level, about string, format string, args ...any
 
 // PrintfAfterOutput is Printf for a line about something that ended (a program, a build): it
 // first waits until what the programs wrote before is on the screen.
-func (c *console) PrintfAfterOutput(lv sess.Level, about string, format string, args ...any) {
+func (c *Console) PrintfAfterOutput(lv sess.Level, about string, format string, args ...any) {
 	if !c.verbose && lv == sess.LevelDetail {
 		return // neither shown nor kept
 	}
@@ -123,7 +121,7 @@ func (c *console) PrintfAfterOutput(lv sess.Level, about string, format string, 
 
 // setStatus shows text as key's part of the status line on a terminal, in place of the part it
 // had; "" removes it.
-func (c *console) setStatus(key, text string) {
+func (c *Console) setStatus(key, text string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.useStatus() {
@@ -142,16 +140,16 @@ func (c *console) setStatus(key, text string) {
 }
 
 // useStatus: a status line rewrites itself, which only a terminal can show.
-func (c *console) useStatus() bool { return !c.quiet && isTerminal(c.w) }
+func (c *Console) useStatus() bool { return !c.quiet && isTerminal(c.w) }
 
-func (c *console) hideStatusLocked() {
+func (c *Console) hideStatusLocked() {
 	if c.statusShown {
 		fmt.Fprint(c.w, "\r\033[K")
 		c.statusShown = false
 	}
 }
 
-func (c *console) showStatusLocked() {
+func (c *Console) showStatusLocked() {
 	if len(c.status) == 0 || c.statusShown {
 		return
 	}
@@ -177,7 +175,7 @@ func (c *console) showStatusLocked() {
 }
 
 // keep adds one of devrun's lines, as printed but without colour, to `devrun logs`.
-func (c *console) keep(about, msg string) {
+func (c *Console) keep(about, msg string) {
 	line := "[devrun] " + msg
 	if about != "" {
 		line = "[devrun] " + about + ": " + msg
@@ -185,7 +183,7 @@ func (c *console) keep(about, msg string) {
 	c.ring.Add("devrun", line)
 }
 
-func (c *console) ClearScreen() {
+func (c *Console) ClearScreen() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if isTerminal(c.w) {
@@ -197,7 +195,7 @@ func (c *console) ClearScreen() {
 var processColors = []color.Attribute{color.FgBlue, color.FgMagenta, color.FgGreen, color.FgYellow, color.FgCyan, color.FgRed}
 
 // processPrefix is the aligned, coloured "web.0 | " that starts each line of a process's output.
-func (c *console) processPrefix(label string, width int) string {
+func (c *Console) processPrefix(label string, width int) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	col := color.New(processColors[c.prefixes%len(processColors)])

@@ -1,4 +1,4 @@
-package main
+package terminal
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ type logLine = childrpc.LogLine
 // It writes under the console's lock, so the screen and `devrun logs` get the program's lines
 // and devrun's own in one and the same order.
 type childOutput struct {
-	con     *console
+	con     *Console
 	dst     io.Writer
 	prefix  string
 	stream  string
@@ -98,7 +98,7 @@ func (w *childOutput) emit(line []byte) {
 // (and `devrun logs` can no longer tell them apart). Otherwise each goes through a pipe of its
 // own. Either way devrun reads the output, keeps it for `devrun logs`, and prefixes each line
 // with label when several processes share the screen.
-func (c *console) Output(label string, width int) (stdout, stderr io.Writer) {
+func (c *Console) Output(label string, width int) (stdout, stderr io.Writer) {
 	prefix := ""
 	if label != "" {
 		prefix = c.processPrefix(label, width)
@@ -124,7 +124,7 @@ func (c *console) Output(label string, width int) (stdout, stderr io.Writer) {
 }
 
 // terminalOutput gives a child one pty for stdout and stderr, in place of the terminal.
-func (c *console) terminalOutput(label, prefix string, width int) (*os.File, error) {
+func (c *Console) terminalOutput(label, prefix string, width int) (*os.File, error) {
 	margin := 0
 	if prefix != "" {
 		margin = width + len(" | ")
@@ -148,7 +148,7 @@ type ptyOut struct {
 }
 
 // pipeOutput is a pipe whose far end o gets; a devrun line about an exit waits for it too.
-func (c *console) pipeOutput(o *childOutput) (*os.File, error) {
+func (c *Console) pipeOutput(o *childOutput) (*os.File, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -158,15 +158,15 @@ func (c *console) pipeOutput(o *childOutput) (*os.File, error) {
 	return w, nil
 }
 
-func (c *console) addStream(st *outputStream, o *childOutput) {
+func (c *Console) addStream(st *outputStream, o *childOutput) {
 	c.mu.Lock()
 	c.streams = append(c.streams, st)
 	c.outputs = append(c.outputs, o)
 	c.mu.Unlock()
 }
 
-// closeStreams passes on what the programs wrote last, once they have exited.
-func (c *console) closeStreams() {
+// CloseStreams passes on what the programs wrote last, once they have exited.
+func (c *Console) CloseStreams() {
 	c.mu.Lock()
 	streams := c.streams
 	c.mu.Unlock()

@@ -1,4 +1,4 @@
-package main
+package terminal
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ const (
 // buildQuiet, and on a terminal a status line with the time so far and the module being
 // downloaded ("go: downloading ..." in the build's output).
 type buildProgress struct {
-	con   *console
+	con   *Console
 	about string
 	what  string // what is built, as the user named it: ./cmd/server
 
@@ -102,7 +102,7 @@ func (b *buildProgress) endLocked() {
 }
 
 // BuildStarted shows, once it has taken buildQuiet, that about's build of what is under way.
-func (c *console) BuildStarted(about, what string) {
+func (c *Console) BuildStarted(about, what string) {
 	c.mu.Lock()
 	if c.builds == nil {
 		c.builds = map[string]*buildProgress{}
@@ -117,7 +117,7 @@ func (c *console) BuildStarted(about, what string) {
 }
 
 // BuildEnded removes about's build from the status line; the build's result follows.
-func (c *console) BuildEnded(about string) {
+func (c *Console) BuildEnded(about string) {
 	c.mu.Lock()
 	b := c.builds[about]
 	c.mu.Unlock()
@@ -128,7 +128,7 @@ func (c *console) BuildEnded(about string) {
 
 // noteLineLocked reads a line of a program's (or its build's) output for the go command's
 // download progress. It is called with the console's lock held.
-func (c *console) noteLineLocked(text string) {
+func (c *Console) noteLineLocked(text string) {
 	if mod, ok := strings.CutPrefix(text, "go: downloading "); ok {
 		c.downloads++
 		c.downloading = mod
