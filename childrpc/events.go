@@ -147,7 +147,7 @@ func FollowEvents(ctx context.Context, name string, since int64, follow bool) (*
 	if name == "" {
 		// The name goes into the EventStopped that Next makes up if devrun is killed.
 		var info Info
-		if err := conn.Call(ctx, "devrun.info", nil, &info); err == nil {
+		if err := conn.Call(ctx, MethodInfo, nil, &info); err == nil {
 			s.name = info.Name
 		}
 	}
