@@ -271,8 +271,9 @@ func TestLsShowsAChannelTheProgramClosed(t *testing.T) {
 	dir := t.TempDir()
 	script := filepath.Join(dir, "app.js")
 	writeFile(t, script, `process.send('ready'); process.disconnect(); setInterval(() => {}, 1000);`)
-	d := startDevrun(t, dir, nil, "--name", "disc", "-w", dir, script)
-	d.stderr.WaitFor(t, "starting")
+	ev := startEvents(t, "--all")
+	startDevrun(t, dir, nil, "--name", "disc", "-w", dir, script)
+	ev.next(t, childrpc.EventStarted)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		out, _, _ := client(t, "", "ls", "--json")

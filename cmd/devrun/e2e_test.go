@@ -23,12 +23,16 @@ func TestRestartOnSaveInputAndInterrupt(t *testing.T) {
 	d := startDevrun(t, dir, rep, append([]string{"-w", dir, "-d", "10ms"}, childArgs("serve")...)...)
 
 	first := rep.next(t, "start")
+	ev := startEvents(t, "--since", "0")
 	writeFile(t, filepath.Join(dir, "a.txt"), "two")
 	second := rep.replaced(t, first)
 	if pidOf(first) == pidOf(second) {
 		t.Fatalf("a save should stop %q and start a new child; got %q", first, second)
 	}
-	d.stderr.WaitFor(t, "a.txt changed")
+	ev.changeOf(t, "a.txt")
+	if e := ev.next(t, childrpc.EventExited); !e.ByDevrun || e.PID != atoi(t, pidOf(first)) {
+		t.Fatalf("the save's restart as an event: %+v, want pid %s stopped by devrun", e, pidOf(first))
+	}
 
 	fmt.Fprintln(d.stdin, "hello child")
 	if got := rep.next(t, "stdin"); got != "stdin hello child" {

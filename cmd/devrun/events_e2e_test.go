@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -15,77 +12,6 @@ import (
 	sess "github.com/devrun-dev/devrun/session"
 )
 
-// eventsProc is a running `devrun events --json`, its events read as they come.
-type eventsProc struct {
-	cmd    *exec.Cmd
-	events chan childrpc.Event
-	done   chan struct{}
-}
-
-func startEvents(t *testing.T, args ...string) *eventsProc {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"events", "--json"}, args...)...)
-	cmd.Env = append(os.Environ(), "DEVRUN_TEST_AS=devrun", "NO_COLOR=1", "XDG_RUNTIME_DIR="+runtimeDir(t))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &eventsProc{cmd: cmd, events: make(chan childrpc.Event, 1000), done: make(chan struct{})}
-	go func() {
-		defer close(p.done)
-		sc := bufio.NewScanner(out)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var e childrpc.Event
-			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				t.Errorf("events --json printed a line that is not an event: %q", sc.Text())
-				continue
-			}
-			p.events <- e
-		}
-		cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-p.done
-	})
-	return p
-}
-
-// next returns the next event of kind, failing on any event of a kind in unwanted first.
-func (p *eventsProc) next(t *testing.T, kind childrpc.EventKind, unwanted ...childrpc.EventKind) childrpc.Event {
-	t.Helper()
-	deadline := time.After(60 * time.Second)
-	for {
-		select {
-		case e := <-p.events:
-			if e.Kind == kind {
-				return e
-			}
-			for _, u := range unwanted {
-				if e.Kind == u {
-					t.Fatalf("got %s (%s) before %s", e.Kind, e.Message, kind)
-				}
-			}
-		case <-p.done:
-			select {
-			case e := <-p.events:
-				if e.Kind == kind {
-					return e
-				}
-				continue
-			default:
-			}
-			t.Fatalf("devrun events ended before a %s event", kind)
-		case <-deadline:
-			t.Fatalf("no %s event within 60s", kind)
-		}
-	}
-}
-
 // TestEventsThroughSaveBreakFixCrash follows a Go-mode devrun with `devrun events --json`
 // through a save, a failed build, the fix, a crash and the end of devrun.
 func TestEventsThroughSaveBreakFixCrash(t *testing.T) {
@@ -93,7 +19,6 @@ func TestEventsThroughSaveBreakFixCrash(t *testing.T) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "--name", "app", ".")
 	first := rep.next(t, "start")
-	d.stderr.WaitFor(t, "build ok in")
 
 	// It connected late: the kept events tell what happened so far.
 	ev := startEvents(t, "app", "--since", "0")
@@ -209,10 +134,9 @@ func TestEventsEndWhenDevrunIsKilled(t *testing.T) {
 // end, and marked as cut.
 func TestEventsBuildOutputIsCut(t *testing.T) {
 	dir := t.TempDir()
-	d := startDevrun(t, dir, nil, "--name", "noisy", "-w", dir, "--build",
+	ev := startEvents(t, "--all")
+	startDevrun(t, dir, nil, "--name", "noisy", "-w", dir, "--build",
 		`i=0; while [ $i -lt 400 ]; do echo "error $i: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" >&2; i=$((i+1)); done; exit 1`, "--", "true")
-	d.stderr.WaitFor(t, "build failed")
-	ev := startEvents(t, "noisy", "--since", "0")
 	e := ev.next(t, childrpc.EventBuildFailed)
 	if !e.OutputCut || len(e.Output) > sess.MaxEventOutput || len(e.Output) < sess.MaxEventOutput/2 ||
 		!strings.HasPrefix(e.Output, "error 0: ") || !strings.HasSuffix(e.Output, "x\n") {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/devrun-dev/devrun/childrpc"
 )
 
 // goProgram is a small main package that reports "start <pid> <version>" to the test.
@@ -61,10 +63,13 @@ func TestGoModeBuildBreakFix(t *testing.T) {
 	if !strings.HasSuffix(first, " v1") {
 		t.Fatalf("first start: %q", first)
 	}
-	d.stderr.WaitFor(t, "build ok in")
+	ev := startEvents(t, "--since", "0")
+	ev.next(t, childrpc.EventBuildOK)
 
 	writeFile(t, filepath.Join(dir, "main.go"), "package main\n\nfunc main() {\n") // a syntax error
-	d.stderr.WaitFor(t, "still running the previous build")
+	if e := ev.next(t, childrpc.EventBuildFailed, childrpc.EventBuildOK); e.Reason != "still running the previous build" {
+		t.Fatalf("the failed build as an event: %+v", e)
+	}
 	if err := syscall.Kill(atoi(t, pidOf(first)), 0); err != nil {
 		t.Fatalf("the old program is gone after a failed build: %v", err)
 	}
@@ -74,8 +79,8 @@ func TestGoModeBuildBreakFix(t *testing.T) {
 	restarted(t, rep, first, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
-	if strings.Count(d.stderr.String(), "build ok") != 2 {
-		t.Fatalf("want exactly two builds (the _test.go edit must not build):\n%s", d.stderr.String())
+	if n := countKind(ev.stopped(t), childrpc.EventBuildOK); n != 2 {
+		t.Fatalf("%d builds, want exactly two (the _test.go edit must not build)", n)
 	}
 }
 
@@ -101,18 +106,19 @@ func TestGoModeChangeCancelsBuild(t *testing.T) {
 	d.stderr.WaitFor(t, "build-step-waiting")
 	release()
 	first := rep.next(t, "start")
+	ev := startEvents(t, "--since", "0")
 
 	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(goProgram, "VERSION", "v2", 1))
 	waitCount(t, d.stderr, "build-step-waiting", 2)
 	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(goProgram, "VERSION", "v3", 1))
-	d.stderr.WaitFor(t, "build cancelled")
+	d.stderr.WaitFor(t, "build cancelled") // no event: a cancelled build neither fails nor succeeds
 	waitCount(t, d.stderr, "build-step-waiting", 3)
 	release()
 	restarted(t, rep, first, "v3")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
-	if n := strings.Count(d.stderr.String(), "build ok"); n != 2 {
-		t.Fatalf("%d builds finished, want 2 (the first and the one after the last save):\n%s", n, d.stderr.String())
+	if n := countKind(ev.stopped(t), childrpc.EventBuildOK); n != 2 {
+		t.Fatalf("%d builds finished, want 2 (the first and the one after the last save)", n)
 	}
 }
 
@@ -282,6 +288,7 @@ func TestGoModeNestedModuleAndUnimportedPackage(t *testing.T) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "-v", ".")
 	first := expectStart(t, rep, "v1")
+	ev := startEvents(t, "--since", "0")
 	d.stderr.WaitFor(t, "local packages (go list took") // the set from go list is in place
 
 	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 1\n")
@@ -295,8 +302,14 @@ func TestGoModeNestedModuleAndUnimportedPackage(t *testing.T) {
 	restarted(t, rep, first, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
-	if n := strings.Count(d.stderr.String(), "build ok"); n != 2 {
-		t.Fatalf("%d builds, want 2 (the first and the lib edit):\n%s", n, d.stderr.String())
+	events := ev.stopped(t)
+	if n := countKind(events, childrpc.EventBuildOK); n != 2 {
+		t.Fatalf("%d builds, want 2 (the first and the lib edit)", n)
+	}
+	for _, out := range []string{"unused/", "grpc/"} {
+		if changed(events, out) {
+			t.Fatalf("a change under %s counted, although it is not part of the build", out)
+		}
 	}
 }
 
@@ -341,6 +354,9 @@ func TestGoModeCommentNoRestart(t *testing.T) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, ".")
 	first := expectStart(t, rep, "v1")
+	ev := startEvents(t, "--since", "0")
+	// The verdict of a build whose binary is the running one has no event of its own (the
+	// program is ready already): its line is what says the next edit may come.
 	writeFile(t, filepath.Join(dir, "lib/lib.go"), strings.Replace(libSource("v1"), "what the program reports", "the text it reports", 1))
 	d.stderr.WaitFor(t, "no change in the binary; still running")
 	writeFile(t, filepath.Join(dir, "lib/off.go"), "//go:build never\n\npackage lib\n\nconst Off = 1\n")
@@ -349,8 +365,9 @@ func TestGoModeCommentNoRestart(t *testing.T) {
 	restarted(t, rep, first, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
-	if n := strings.Count(d.stderr.String(), "build ok"); n != 4 {
-		t.Fatalf("%d builds, want 4:\n%s", n, d.stderr.String())
+	events := ev.stopped(t)
+	if builds, starts := countKind(events, childrpc.EventBuildOK), countKind(events, childrpc.EventStarted); builds != 4 || starts != 2 {
+		t.Fatalf("%d builds and %d starts, want 4 and 2 (the first and v2's)", builds, starts)
 	}
 }
 
@@ -446,10 +463,12 @@ func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
 		"unused/unused.go": "package unused\n",
 	})
 	rep := newReporter(t)
+	ev := startEvents(t, "--all")
 	d := startDevrun(t, dir, rep, "-v", ".")
-	d.stderr.WaitFor(t, "build failed in")
+	ev.next(t, childrpc.EventBuildFailed, childrpc.EventBuildOK)
 	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 1\n")
-	d.stderr.WaitFor(t, "rebuilding: unused/unused.go changed")
+	ev.changeOf(t, "unused/unused.go")
+	ev.next(t, childrpc.EventBuildStarted)
 	writeFile(t, filepath.Join(dir, "main.go"), reportProgram("", `"fixed"`))
 	expectStart(t, rep, "fixed")
 	d.stderr.WaitFor(t, "local packages (go list took")

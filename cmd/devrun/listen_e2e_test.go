@@ -512,6 +512,8 @@ func TestNodeListenExample(t *testing.T) {
 	d.stderr.WaitFor(t, "listening on 127.0.0.1:")
 	out := d.stderr.String()
 	addr := strings.Fields(out[strings.Index(out, "listening on 127.0.0.1:")+len("listening on "):])[0]
+	// Not an event: with --listen devrun assumes the program ready at once, and the
+	// program's own word (which --overlap waits for) only shows in this line.
 	d.stderr.WaitFor(t, "via \"ready\" message")
 	get := newNodeHTTPGetter(addr)
 	pid := mustGet(t, get)

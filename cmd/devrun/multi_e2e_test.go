@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -196,8 +197,9 @@ func TestMultiProcessGoAndNode(t *testing.T) {
 	)
 	out.WaitFor(t, worker0Line+"worker up v1 0 ")
 	out.WaitFor(t, worker1Line+"worker up v1 1 ")
+	ev := startEvents(t, "--since", "0")
 	// crasher does not depend on anything: it runs (and crashes) while web waits for worker.
-	out.WaitCount(t, "[devrun] crasher: crashed 2 times right after start", 1)
+	ev.waitFor(t, "crasher's crash loop", func(e childrpc.Event) bool { return e.Kind == childrpc.EventCrashLoop && e.Process == "crasher" })
 
 	// depends_on: no worker has said it is ready, so web is not even built.
 	for _, p := range multiLs(t, d) {
@@ -321,12 +323,19 @@ func TestMultiProcessGoAndNode(t *testing.T) {
 		webLine + "web up v1 ": 1, webLine + "web up v2 ": 2,
 		worker0Line + "worker up v1 ": 1, worker0Line + "worker up v2 ": 1,
 		worker1Line + "worker up v1 ": 1, worker1Line + "worker up v2 ": 1,
-		"[devrun] worker: restarting: worker.js changed": 1,
-		"[devrun] web: rebuilding: web/main.go changed":  1,
 	} {
 		if got := strings.Count(log, line); got != want {
 			t.Errorf("%q appears %d times, want %d", line, got, want)
 		}
+	}
+	changes := map[string][]string{}
+	for _, e := range ev.stopped(t) {
+		if e.Kind == childrpc.EventChange {
+			changes[fmt.Sprintf("%s.%d", e.Process, e.Instance)] = append(changes[fmt.Sprintf("%s.%d", e.Process, e.Instance)], e.Paths...)
+		}
+	}
+	if want := map[string][]string{"worker.0": {"worker.js"}, "worker.1": {"worker.js"}, "web.0": {"web/main.go"}}; !reflect.DeepEqual(changes, want) {
+		t.Errorf("the changes, by process instance: %v, want %v", changes, want)
 	}
 	// Every line is devrun's own, naming its process, or a child's behind its aligned prefix.
 	for _, line := range strings.Split(strings.TrimSuffix(log, "\n"), "\n") {
@@ -367,7 +376,8 @@ watch = ["crashdir"]
 	d := startDevrun(t, dir, rep)
 
 	first := pidOf(rep.next(t, "start"))
-	d.stderr.WaitCount(t, "[devrun] crasher: crashed 2 times right after start", 1)
+	ev := startEvents(t, "--since", "0")
+	ev.waitFor(t, "crasher's crash loop", func(e childrpc.Event) bool { return e.Kind == childrpc.EventCrashLoop && e.Process == "crasher" })
 	fmt.Fprintln(d.stdin, "rs steady")
 	rep.next(t, "stop "+first)
 	second := pidOf(rep.next(t, "start"))
@@ -383,7 +393,7 @@ watch = ["crashdir"]
 	if code := d.wait(t); code != 143 {
 		t.Fatalf("devrun after SIGTERM exited %d, want 143", code)
 	}
-	if n := strings.Count(d.stderr.String(), "[devrun] steady: starting "); n != 2 {
+	if n := countKind(ev.stopped(t), childrpc.EventStarted, "steady"); n != 2 {
 		t.Fatalf("steady should start twice (first, rs steady), started %d times:\n%s", n, d.stderr.String())
 	}
 }
