@@ -17,6 +17,7 @@ func childArgs(mode ...string) []string {
 }
 
 func TestRestartOnSaveInputAndInterrupt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.txt"), "one")
 	rep := newReporter(t)
@@ -50,6 +51,7 @@ func TestRestartOnSaveInputAndInterrupt(t *testing.T) {
 }
 
 func TestCrashRestartsAndCleanExitWaits(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, append([]string{"--name", "crashy", "-w", dir}, childArgs("exit", "3")...)...)
@@ -87,8 +89,10 @@ func TestCrashRestartsAndCleanExitWaits(t *testing.T) {
 }
 
 func TestKilledDevrunLeavesNothingRunning(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			rep := newReporter(t)
 			d := startDevrun(t, dir, rep, append([]string{"-w", dir}, childArgs("grandchild")...)...)
@@ -103,6 +107,7 @@ func TestKilledDevrunLeavesNothingRunning(t *testing.T) {
 }
 
 func TestBadInputExitsTwo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cases := []struct {
 		args []string
@@ -120,6 +125,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
 			d := startDevrun(t, dir, nil, c.args...)
 			if code := d.wait(t); code != 2 {
 				t.Fatalf("exit status %d, want 2; output:\n%s", code, d.stderr.String())

@@ -23,9 +23,8 @@ type eventsProc struct {
 	done chan struct{}
 }
 
-// startEvents runs `devrun events --json ARGS` against the test's devruns: with NAME
-// --since 0 for one that runs already (its kept events first), with --all before the devrun
-// starts (a devrun found later comes with all of its story).
+// startEvents runs `devrun events --json ARGS` against the test's devruns; with --since 0,
+// the kept events of one that runs already come first.
 func startEvents(t *testing.T, args ...string) *eventsProc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"events", "--json"}, args...)...)
@@ -63,6 +62,13 @@ func startEvents(t *testing.T, args ...string) *eventsProc {
 		}
 	})
 	return p
+}
+
+// eventsFromStart follows every devrun of the test, from its first event, whether it runs
+// already or starts later: a test may start it before its devrun.
+func eventsFromStart(t *testing.T) *eventsProc {
+	t.Helper()
+	return startEvents(t, "--all", "--since", "0")
 }
 
 // next returns the next event of kind, failing on any event of a kind in unwanted first.

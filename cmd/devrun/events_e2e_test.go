@@ -15,6 +15,7 @@ import (
 // TestEventsThroughSaveBreakFixCrash follows a Go-mode devrun with `devrun events --json`
 // through a save, a failed build, the fix, a crash and the end of devrun.
 func TestEventsThroughSaveBreakFixCrash(t *testing.T) {
+	t.Parallel()
 	dir := writeGoModule(t, "v1")
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "--name", "app", ".")
@@ -87,6 +88,7 @@ func TestEventsThroughSaveBreakFixCrash(t *testing.T) {
 // TestEventsCommandLine: an unknown name or kind is a clear error and exit status 2, the
 // readable form is one line per event, and logs --json is JSON.
 func TestEventsCommandLine(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	startRPCDevrun(t, "solo", rep)
 	if _, errOut, code := client(t, "", "events", "nosuch"); code != 2 || !strings.Contains(errOut, `no devrun named "nosuch"`) {
@@ -115,6 +117,7 @@ func TestEventsCommandLine(t *testing.T) {
 // TestEventsEndWhenDevrunIsKilled: a devrun killed with SIGKILL cannot say it stopped; the
 // stream still ends, with a stopped event.
 func TestEventsEndWhenDevrunIsKilled(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	d, _ := startRPCDevrun(t, "doomed", rep)
 	ev := startEvents(t, "-n", "doomed", "--since", "0")
@@ -133,8 +136,9 @@ func TestEventsEndWhenDevrunIsKilled(t *testing.T) {
 // TestEventsBuildOutputIsCut: a failed build's output is kept cut to a few KiB, at a line's
 // end, and marked as cut.
 func TestEventsBuildOutputIsCut(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	ev := startEvents(t, "--all")
+	ev := eventsFromStart(t)
 	startDevrun(t, dir, nil, "--name", "noisy", "-w", dir, "--build",
 		`i=0; while [ $i -lt 400 ]; do echo "error $i: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" >&2; i=$((i+1)); done; exit 1`, "--", "true")
 	e := ev.next(t, childrpc.EventBuildFailed)

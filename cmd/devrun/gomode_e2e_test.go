@@ -56,6 +56,7 @@ func writeGoModule(t *testing.T, version string) string {
 // TestGoModeBuildBreakFix runs a Go package, breaks it, checks the old program keeps running,
 // fixes it and checks the new one runs; test files do not trigger a rebuild.
 func TestGoModeBuildBreakFix(t *testing.T) {
+	t.Parallel()
 	dir := writeGoModule(t, "v1")
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, ".")
@@ -87,6 +88,7 @@ func TestGoModeBuildBreakFix(t *testing.T) {
 // TestGoModeChangeCancelsBuild saves during a build: that build is killed and one new build
 // finishes, starting one new program.
 func TestGoModeChangeCancelsBuild(t *testing.T) {
+	t.Parallel()
 	dir := writeGoModule(t, "v1")
 	marker := filepath.Join(t.TempDir(), "fifo")
 	if err := syscall.Mkfifo(marker, 0o600); err != nil {
@@ -210,8 +212,10 @@ func expectStart(t *testing.T, rep *reporter, want string) string {
 // TestGoModeWorkspace: in a go.work workspace, editing the module the program imports
 // rebuilds, whether devrun runs in the program's module or at the workspace root.
 func TestGoModeWorkspace(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, dir, target string }{{"in the module", "app", "."}, {"at the root", ".", "./app"}} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			ws := t.TempDir()
 			writeTree(t, ws, map[string]string{
 				"go.work":     "go 1.21\n\nuse (\n\t./app\n\t./lib\n)\n",
@@ -233,6 +237,7 @@ func TestGoModeWorkspace(t *testing.T) {
 
 // TestGoModeReplace: a replace directive's folder is part of the build.
 func TestGoModeReplace(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{
 		"app/go.mod":  "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
@@ -251,6 +256,7 @@ func TestGoModeReplace(t *testing.T) {
 
 // TestGoModeCgo: editing a C header or source of a cgo package rebuilds.
 func TestGoModeCgo(t *testing.T) {
+	t.Parallel()
 	if out, err := exec.Command("go", "env", "CGO_ENABLED").Output(); err != nil || strings.TrimSpace(string(out)) != "1" {
 		t.Skip("cgo is not enabled (no C compiler?)")
 	}
@@ -275,6 +281,7 @@ func TestGoModeCgo(t *testing.T) {
 // TestGoModeNestedModuleAndUnimportedPackage: files of a nested module and of a package the
 // program does not import are not part of the build; they neither build nor restart.
 func TestGoModeNestedModuleAndUnimportedPackage(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"go.mod":                  "module example.com/app\n\ngo 1.21\n",
@@ -316,6 +323,7 @@ func TestGoModeNestedModuleAndUnimportedPackage(t *testing.T) {
 // TestGoModeTemplate: a program that parses templates/*.html at start restarts when one
 // changes, and not with --no-templates.
 func TestGoModeTemplate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"go.mod":              "module example.com/app\n\ngo 1.21\n",
@@ -344,6 +352,7 @@ func TestGoModeTemplate(t *testing.T) {
 // file under a build tag that is off, rebuilds but does not restart: the binary is the same but
 // for its build ID.
 func TestGoModeCommentNoRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"go.mod":     "module example.com/app\n\ngo 1.21\n",
@@ -374,6 +383,7 @@ func TestGoModeCommentNoRestart(t *testing.T) {
 // TestGoModeDebug: --debug runs the program under dlv, whose address is the same after a
 // restart and takes a client each time.
 func TestGoModeDebug(t *testing.T) {
+	t.Parallel()
 	dlv, err := exec.LookPath("dlv")
 	if err != nil {
 		if p := filepath.Join(build.Default.GOPATH, "bin", "dlv"); fileExists(p) {
@@ -433,6 +443,7 @@ func fileExists(p string) bool {
 // TestGoModeReplaceAddedWhileRunning: a replace directive added while devrun runs brings its
 // folder into the watch set at the next build.
 func TestGoModeReplaceAddedWhileRunning(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{
 		"app/go.mod":  "module example.com/app\n\ngo 1.21\n",
@@ -456,6 +467,7 @@ func TestGoModeReplaceAddedWhileRunning(t *testing.T) {
 // TestGoModeFirstBuildFailsWatchesTheModule: until a build succeeds, every package of the module
 // counts; after one, only what the build compiled.
 func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"go.mod":           "module example.com/app\n\ngo 1.21\n",
@@ -463,7 +475,7 @@ func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
 		"unused/unused.go": "package unused\n",
 	})
 	rep := newReporter(t)
-	ev := startEvents(t, "--all")
+	ev := eventsFromStart(t)
 	d := startDevrun(t, dir, rep, "-v", ".")
 	ev.next(t, childrpc.EventBuildFailed, childrpc.EventBuildOK)
 	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 1\n")
@@ -481,6 +493,7 @@ func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
 // TestGoModeAddedExtensionFindsTestdata: gin keeps its templates in testdata/; -e +tmpl
 // watches them as well as what go build compiles, and a testdata .go file still does not count.
 func TestGoModeAddedExtensionFindsTestdata(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"go.mod":                       "module example.com/app\n\ngo 1.21\n",

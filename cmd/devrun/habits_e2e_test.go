@@ -122,6 +122,7 @@ func TestSendToAProgramWithoutChannel(t *testing.T) {
 
 // TestHelpFitsEightyColumns: devrun's and every subcommand's help fit a standard terminal.
 func TestHelpFitsEightyColumns(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"-h"}, {"help", "send"}, {"help", "logs"}, {"help", "ls"}, {"help", "restart"}} {
 		out, _, code := client(t, "", args...)
 		if code != 0 || out == "" {
@@ -191,6 +192,7 @@ async def app(scope, receive, send):
 // TestControlSocketLeavesOtherFiles: a regular file where the control socket would go is not
 // removed; devrun says so and runs on without its control socket.
 func TestControlSocketLeavesOtherFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	sockDir := filepath.Join(runtimeDir(t), "devrun")
 	if err := os.MkdirAll(sockDir, 0o700); err != nil {

@@ -201,7 +201,10 @@ func bindSelf(pid int) int {
 
 // TestListen runs the --listen and --overlap cases on one build of the HTTP server.
 func TestListen(t *testing.T) {
+	t.Parallel()
 	server := buildHTTPServer(t)
+	// One after another: two of them keep up a load, and OverlapNewNeverReady gives a new
+	// generation 2 s to reach its gate.
 	t.Run("RestartsDropNothing", func(t *testing.T) { testRestartsDropNothing(t, server, false) })
 	t.Run("OverlapRestartsDropNothing", func(t *testing.T) { testRestartsDropNothing(t, server, true) })
 	t.Run("OverlapOldServesUntilNewIsReady", func(t *testing.T) { testOverlapOrder(t, server) })
@@ -418,6 +421,7 @@ func testChildBindsItself(t *testing.T, server string) {
 // TestListenBadAddresses: every address devrun cannot hold ends it with status 2 and one line
 // that names the address, before any child starts.
 func TestListenBadAddresses(t *testing.T) {
+	t.Parallel()
 	dir := shortSocketDir(t)
 
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
@@ -500,6 +504,7 @@ func TestListenBadAddresses(t *testing.T) {
 // TestNodeListenExample runs examples/node-listen under devrun --listen: it takes fd 3, says
 // ready, answers, and a restart keeps the address.
 func TestNodeListenExample(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed")
 	}

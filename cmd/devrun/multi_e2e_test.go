@@ -171,6 +171,7 @@ watch = ["crashdir"]
 `
 
 func TestMultiProcessGoAndNode(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not on PATH: the Go + Node multi-process test needs it (the config and crash-loop tests run without)")
 	}
@@ -357,6 +358,7 @@ func TestMultiProcessGoAndNode(t *testing.T) {
 // TestMultiProcessCrashLoopAndRestartOne needs neither node nor go: a steady process (this test
 // binary as the child) and a crash-looping one, restarted one at a time from stdin.
 func TestMultiProcessCrashLoopAndRestartOne(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	multiMkdir(t, filepath.Join(dir, "crashdir"))
 	writeFile(t, filepath.Join(dir, "devrun.toml"), fmt.Sprintf(`
@@ -401,6 +403,7 @@ watch = ["crashdir"]
 // TestMultiProcessConfigErrors: a bad devrun.toml stops devrun with status 2 before anything
 // starts, with one line naming the file, the line and the key.
 func TestMultiProcessConfigErrors(t *testing.T) {
+	t.Parallel()
 	const starts = "run = \"sh\"\nargs = [\"-c\", \"touch started\"]\n"
 	cases := []struct {
 		name, file, toml string
@@ -418,11 +421,13 @@ func TestMultiProcessConfigErrors(t *testing.T) {
 			"devrun.toml:4: process.worker.scale: must be 1 or more, got 0"},
 		{"scale wrong type", "devrun.toml", "[process.worker]\n" + starts + "scale = \"two\"\n",
 			"devrun.toml:4: process.worker.scale: want a whole number"},
+		// 18391 is never bound: the config is refused first (a parallel test may hold any port).
 		{"same listen address", "devrun.toml", "[process.a]\n" + starts + "listen = \"127.0.0.1:18391\"\n\n[process.b]\n" + starts + "listen = [\"http=localhost:18391\"]\n",
 			"devrun.toml:9: process.b.listen: http=localhost:18391 is already taken by process a (process.a.listen, line 4)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			writeFile(t, filepath.Join(dir, c.file), c.toml)
 			var args []string

@@ -55,8 +55,9 @@ func reloadChild(report func(string)) int {
 // TestChangesThroughHandlers: rules from devrun.toml and from the program's own HandleChanges
 // take changes without a restart; a failing, panicking or missing handler restarts; a mixed
 // batch restarts once and tells the new program what changed.
+//
+// Serial: five saves 20 ms apart must fall within one 100 ms delay.
 func TestChangesThroughHandlers(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "templates"), 0o755); err != nil {
 		t.Fatal(err)
