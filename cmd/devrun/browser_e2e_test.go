@@ -181,10 +181,10 @@ func getPage(t *testing.T, url string) string {
 // TestBrowserFindsThePort runs a program that opens a port of its own (a new one at each
 // start): without --listen or --browser-to, the proxy follows it.
 func TestBrowserFindsThePort(t *testing.T) {
-	t.Parallel()
 	if !canFindPorts {
 		t.Skip("finding a program's port needs /proc")
 	}
+	t.Parallel()
 	a := startPageApp(t, "first")
 	if page := getPage(t, a.url); !strings.Contains(page, "<h1>first</h1><script") {
 		t.Fatalf("first page: %s", page)
