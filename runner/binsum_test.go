@@ -58,6 +58,7 @@ func goBuild(t *testing.T, dir, out string, env ...string) {
 }
 
 func TestBinarySumIgnoresTheBuildID(t *testing.T) {
+	t.Parallel()
 	t.Run("host", func(t *testing.T) { testBinarySum(t) })
 	// Mach-O, with the code signature the linker adds on arm64.
 	t.Run("darwin-arm64", func(t *testing.T) {
@@ -104,6 +105,7 @@ func testBinarySum(t *testing.T, env ...string) {
 // TestChangedKeepsAnIdenticalProgram: after Changed, a rebuilt program equal to the running
 // one is not restarted; a different one is; Restart restarts whatever the build gives.
 func TestChangedKeepsAnIdenticalProgram(t *testing.T) {
+	t.Parallel()
 	dir, write := goModule(t)
 	bin := filepath.Join(t.TempDir(), "prog")
 	h := newHarness(t, Config{

@@ -26,6 +26,7 @@ func buildConfig(t *testing.T, ctl, state string) Config {
 }
 
 func TestBuildFailureKeepsTheOldChild(t *testing.T) {
+	t.Parallel()
 	ctl := filepath.Join(t.TempDir(), "ctl")
 	h := newHarness(t, buildConfig(t, ctl, "ok"))
 	h.waitKind(BuildStart)
@@ -60,6 +61,7 @@ func TestBuildFailureKeepsTheOldChild(t *testing.T) {
 }
 
 func TestFirstBuildFailureStartsNothing(t *testing.T) {
+	t.Parallel()
 	ctl := filepath.Join(t.TempDir(), "ctl")
 	h := newHarness(t, buildConfig(t, ctl, "fail"))
 	if f := h.waitKind(BuildFailed); !strings.HasSuffix(f.String(), "; waiting for a fix") {
@@ -78,6 +80,7 @@ func TestFirstBuildFailureStartsNothing(t *testing.T) {
 
 // A burst of Restarts during a build kills that build's group and costs one finished build.
 func TestRestartDuringBuildCancelsIt(t *testing.T) {
+	t.Parallel()
 	ctl := filepath.Join(t.TempDir(), "ctl")
 	cfg := buildConfig(t, ctl, "block")
 	stderr := &testkit.Lines{}
@@ -109,6 +112,7 @@ func TestRestartDuringBuildCancelsIt(t *testing.T) {
 }
 
 func TestStopDuringBuildKillsIt(t *testing.T) {
+	t.Parallel()
 	ctl := filepath.Join(t.TempDir(), "ctl")
 	cfg := buildConfig(t, ctl, "block")
 	stderr := &testkit.Lines{}

@@ -15,6 +15,7 @@ import (
 )
 
 func TestChildAsksForARestart(t *testing.T) {
+	t.Parallel()
 	marker := filepath.Join(t.TempDir(), "asked")
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("rpc", envOnce+"="+marker)})
 	first := h.waitKind(Started).PID
@@ -32,6 +33,7 @@ func TestChildAsksForARestart(t *testing.T) {
 }
 
 func TestCallTheChild(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("rpc")})
 	hello := h.waitKind(Hello)
 	if !slices.Equal(hello.Methods, []string{"echo", "exit", "leave-holder"}) || hello.String() != "methods: echo, exit, leave-holder" {
@@ -53,6 +55,7 @@ func TestCallTheChild(t *testing.T) {
 }
 
 func TestCallWithoutAChild(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("exit", "RUNNER_TEST_CODE=0")})
 	h.waitKind(Waiting)
 	_, err := h.r.Call(context.Background(), "echo", nil)
@@ -65,6 +68,7 @@ func TestCallWithoutAChild(t *testing.T) {
 // A call pending when the child exits fails at once, even though a grandchild that ignores
 // SIGTERM (with an hour of grace) still holds the other end of the channel.
 func TestPendingCallFailsWhenTheChildExits(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("rpc"), Grace: time.Hour})
 	h.waitKind(Hello)
 	ctx, cancel := context.WithTimeout(context.Background(), failAfter)

@@ -14,6 +14,7 @@ import (
 // Listen sockets reach every generation as fd 3 in the systemd form, with LISTEN_PID equal to
 // the child's own pid (set by the exec shim), and the channel after them.
 func TestListenSocketsReachEveryGeneration(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

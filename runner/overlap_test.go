@@ -21,6 +21,7 @@ func tell(t *testing.T, dir string, pid int, word string) {
 
 // With Overlap the old generation serves until the new one is ready, whichever way it says so.
 func TestOverlapStopsTheOldOneWhenTheNewOneIsReady(t *testing.T) {
+	t.Parallel()
 	fifos := t.TempDir()
 	h := newHarness(t, Config{
 		Command: selfCommand(t), Env: modeEnv("overlap", envFIFODir+"="+fifos),
@@ -61,6 +62,7 @@ func TestOverlapStopsTheOldOneWhenTheNewOneIsReady(t *testing.T) {
 	}
 }
 
+// Serial: the new generation must say it started within the 300 ms ready timeout.
 func TestOverlapKeepsTheOldOneWhenTheNewOneIsNeverReady(t *testing.T) {
 	fifos := t.TempDir()
 	h := newHarness(t, Config{

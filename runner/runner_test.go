@@ -12,6 +12,7 @@ import (
 )
 
 func TestStartAndStop(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("serve")})
 	started := h.waitKind(Started)
 	pid := atoi(t, h.waitLine("start ")[1])
@@ -42,6 +43,7 @@ func TestStartAndStop(t *testing.T) {
 // The next generation starts only when every process of the previous group is gone: here a
 // grandchild that takes its time to die after SIGTERM.
 func TestRestartWaitsForTheWholeGroup(t *testing.T) {
+	t.Parallel()
 	log := filepath.Join(t.TempDir(), "log")
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("family", envLog+"="+log)})
 	first := h.waitLine("pids ")
@@ -65,6 +67,7 @@ func TestRestartWaitsForTheWholeGroup(t *testing.T) {
 }
 
 func TestGracePeriodThenKill(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("ignoreterm"), Grace: 200 * time.Millisecond})
 	pid := atoi(t, h.waitLine("ready ")[1])
 	h.stop()
@@ -79,6 +82,7 @@ func TestGracePeriodThenKill(t *testing.T) {
 }
 
 func TestKillSkipsTheGracePeriod(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("ignoreterm"), Grace: time.Hour})
 	pid := atoi(t, h.waitLine("ready ")[1])
 	h.r.Restart("a stop that would wait an hour")
@@ -98,6 +102,7 @@ func TestKillSkipsTheGracePeriod(t *testing.T) {
 }
 
 func TestNoOrphansAfterRestarts(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("family", envLog+"="+os.DevNull)})
 	var pids []int
 	for i := 0; i < 6; i++ {
@@ -111,6 +116,8 @@ func TestNoOrphansAfterRestarts(t *testing.T) {
 	requireGone(t, false, pids...)
 }
 
+// Serial: each crash must come within quickCrashAge of its start to count as "right after
+// start", a race a loaded machine may lose.
 func TestCrashBackoffThenGiveUp(t *testing.T) {
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("exit", "RUNNER_TEST_CODE=3")}, func(r *Runner) {
 		r.policy.minDelay, r.policy.maxDelay = time.Millisecond, 4*time.Millisecond
@@ -135,6 +142,7 @@ func TestCrashBackoffThenGiveUp(t *testing.T) {
 }
 
 func TestCleanExitWaitsForRestart(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("exit", "RUNNER_TEST_CODE=0")})
 	h.waitKind(Exited)
 	if w := h.waitKind(Waiting); w.String() != "exited with code 0; waiting for a change" {
@@ -150,6 +158,7 @@ func TestCleanExitWaitsForRestart(t *testing.T) {
 }
 
 func TestAlwaysRestartsACleanExit(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("exit", "RUNNER_TEST_CODE=0"), Restart: Always}, func(r *Runner) {
 		r.policy.minDelay = time.Millisecond
 	})
@@ -161,6 +170,7 @@ func TestAlwaysRestartsACleanExit(t *testing.T) {
 }
 
 func TestNeverRestartsACrash(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("exit", "RUNNER_TEST_CODE=1"), Restart: Never})
 	h.waitKind(Exited)
 	if w := h.waitKind(Waiting); w.String() != "exited with code 1; waiting for a change" {
@@ -173,6 +183,7 @@ func TestNeverRestartsACrash(t *testing.T) {
 }
 
 func TestStartFailureWaitsForRestart(t *testing.T) {
+	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "missing")
 	h := newHarness(t, Config{Command: []string{missing, "--flag"}})
 	f := h.waitKind(StartFailed)
@@ -192,6 +203,7 @@ func TestStartFailureWaitsForRestart(t *testing.T) {
 }
 
 func TestNotExecutable(t *testing.T) {
+	t.Parallel()
 	plain := filepath.Join(t.TempDir(), "plain")
 	os.WriteFile(plain, []byte("data"), 0o644)
 	h := newHarness(t, Config{Command: []string{plain}})
@@ -201,6 +213,7 @@ func TestNotExecutable(t *testing.T) {
 }
 
 func TestStdinGoesToTheCurrentChild(t *testing.T) {
+	t.Parallel()
 	in, feedIn, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -225,6 +238,7 @@ func TestStdinGoesToTheCurrentChild(t *testing.T) {
 // A Node child gets Node's channel variables only: Node removes them from its own
 // environment, so its subprocesses cannot take fd 3 for a channel of theirs.
 func TestChildEnvironment(t *testing.T) {
+	t.Parallel()
 	for _, node := range []bool{false, true} {
 		t.Run(map[bool]string{false: "go", true: "node"}[node], func(t *testing.T) {
 			h := newHarness(t, Config{
@@ -257,6 +271,7 @@ func TestChildEnvironment(t *testing.T) {
 }
 
 func TestRunTwiceAndCallsAroundRun(t *testing.T) {
+	t.Parallel()
 	r, err := New(Config{Command: []string{"true"}})
 	if err != nil {
 		t.Fatal(err)
@@ -305,6 +320,7 @@ func filterKind(events []Event, k EventKind) []Event {
 // A restart for changed files tells the next generation which, once: the one after a plain
 // restart finds nothing.
 func TestRestartForPassesTheChangedPaths(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("changed")})
 	if got := h.waitLine("changed "); got[2] != "false" {
 		t.Fatalf("first generation: %q", got)
@@ -322,6 +338,7 @@ func TestRestartForPassesTheChangedPaths(t *testing.T) {
 // TestSignalReachesTheChild: Signal passes a signal on without stopping anything (SIGWINCH
 // after a resize of devrun's terminal).
 func TestSignalReachesTheChild(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{Command: selfCommand(t), Env: modeEnv("winch")})
 	pid := h.waitLine("ready ")[1]
 	h.r.Signal(syscall.SIGWINCH)

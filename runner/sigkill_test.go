@@ -18,6 +18,7 @@ import (
 // holds the write end of one pipe (their stdout), so reading it to end of file waits exactly
 // until all of them are dead.
 func TestKilledHostLeavesNoProcess(t *testing.T) {
+	t.Parallel()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

@@ -17,17 +17,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/devrun-dev/devrun/internal/testkit"
 )
 
 // serverSource is the server under test. Arguments: ADDR [plain]. It reports "up PID" to
@@ -139,7 +137,7 @@ func run(c config) error {
 	fmt.Printf("restarted %d times by saving a watched file (%s of steady load between restarts)\n\n", c.restarts, c.settle)
 	fmt.Printf("%-38s %9s %8s %9s %9s %9s   %s\n", "run", "requests", "failed", "p50", "p99", "max", "failures")
 	var baselineMax time.Duration
-	results := map[string]result{}
+	results := map[string]testkit.LoadResult{}
 	for _, s := range scenarios {
 		r, err := runScenario(work, devrun, server, s, c)
 		if err != nil {
@@ -147,14 +145,14 @@ func run(c config) error {
 		}
 		results[s.name] = r
 		if !s.restart {
-			baselineMax = r.max()
+			baselineMax = r.Max()
 		}
-		fmt.Printf("%-38s %9d %8d %9s %9s %9s   %s\n", s.name, r.requests(), r.failed(),
-			ms(r.percentile(50)), ms(r.percentile(99)), ms(r.max()), r.failureKinds())
+		fmt.Printf("%-38s %9d %8d %9s %9s %9s   %s\n", s.name, r.Requests(), r.Failures(),
+			ms(r.Percentile(50)), ms(r.Percentile(99)), ms(r.Max()), r.FailureKinds())
 	}
 	o := results["--listen --overlap"]
 	verdict := "yes"
-	if o.failed() > 0 || o.max() > baselineMax+50*time.Millisecond {
+	if o.Failures() > 0 || o.Max() > baselineMax+50*time.Millisecond {
 		verdict = "no"
 	}
 	fmt.Printf("\n--overlap: 0 failed and max <= baseline max + 50 ms (%s): %s\n", ms(baselineMax+50*time.Millisecond), verdict)
@@ -172,22 +170,22 @@ func goBuild(out, pkg string) error {
 
 // runScenario starts devrun on the server, applies the load, restarts (or, for the baseline,
 // waits as long as the restarts would), and stops everything.
-func runScenario(work, devrun, server string, s scenario, c config) (result, error) {
+func runScenario(work, devrun, server string, s scenario, c config) (testkit.LoadResult, error) {
 	addr, err := freeAddr()
 	if err != nil {
-		return result{}, err
+		return testkit.LoadResult{}, err
 	}
 	watched, err := os.MkdirTemp(work, "watched")
 	if err != nil {
-		return result{}, err
+		return testkit.LoadResult{}, err
 	}
 	saved := filepath.Join(watched, "file.txt")
 	if err := os.WriteFile(saved, []byte("0"), 0o644); err != nil {
-		return result{}, err
+		return testkit.LoadResult{}, err
 	}
 	ups, closeUps, sock, err := arrivals(work)
 	if err != nil {
-		return result{}, err
+		return testkit.LoadResult{}, err
 	}
 	defer closeUps()
 
@@ -205,7 +203,7 @@ func runScenario(work, devrun, server string, s scenario, c config) (result, err
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		return result{}, err
+		return testkit.LoadResult{}, err
 	}
 	exited := make(chan struct{})
 	go func() {
@@ -221,29 +219,28 @@ func runScenario(work, devrun, server string, s scenario, c config) (result, err
 			<-exited
 		}
 	}()
-	fail := func(err error) (result, error) {
-		return result{}, fmt.Errorf("%w; devrun said:\n%s", err, out.String())
+	fail := func(err error) (testkit.LoadResult, error) {
+		return testkit.LoadResult{}, fmt.Errorf("%w; devrun said:\n%s", err, out.String())
 	}
 	if err := waitUp(ups, exited); err != nil {
 		return fail(err)
 	}
 
 	l := startLoad(addr, c.workers)
+	defer l.Stop()
 	time.Sleep(c.settle)
 	for i := 1; i <= c.restarts; i++ {
 		if s.restart {
 			if err := os.WriteFile(saved, []byte(fmt.Sprint(i)), 0o644); err != nil {
-				l.stop()
-				return result{}, err
+				return testkit.LoadResult{}, err
 			}
 			if err := waitUp(ups, exited); err != nil {
-				l.stop()
 				return fail(fmt.Errorf("restart %d: %w", i, err))
 			}
 		}
 		time.Sleep(c.settle)
 	}
-	return l.stop(), nil
+	return l.Stop(), nil
 }
 
 // freeAddr finds a loopback port nobody uses now.
@@ -293,139 +290,13 @@ func waitUp(ups <-chan string, exited <-chan struct{}) error {
 	}
 }
 
-// load is the client: workers sending one request at a time until stopped.
-type load struct {
-	done chan struct{}
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	res  result
-}
-
 // maxPerWorker bounds the run even if the restarts never end.
 const maxPerWorker = 200000
 
-func startLoad(addr string, workers int) *load {
-	tr := &http.Transport{DisableKeepAlives: true}
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-	url := "http://" + addr + "/"
-	l := &load{done: make(chan struct{}), res: result{kinds: map[string]int{}}}
-	for w := 0; w < workers; w++ {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			for i := 0; i < maxPerWorker; i++ {
-				select {
-				case <-l.done:
-					return
-				default:
-				}
-				start := time.Now()
-				err := get(client, url)
-				took := time.Since(start)
-				l.mu.Lock()
-				if err != nil {
-					l.res.kinds[failureKind(err)]++
-				} else {
-					l.res.latencies = append(l.res.latencies, took)
-				}
-				l.mu.Unlock()
-				if err != nil {
-					// A refused connection fails at once: pause as a user would before
-					// reloading, rather than spin.
-					time.Sleep(5 * time.Millisecond)
-				}
-			}
-		}()
-	}
-	return l
-}
-
-func (l *load) stop() result {
-	close(l.done)
-	l.wg.Wait()
-	return l.res
-}
-
-func get(client *http.Client, url string) error {
-	resp, err := client.Get(url)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "pid ") {
-		return fmt.Errorf("answer %s %q", resp.Status, body)
-	}
-	return nil
-}
-
-func failureKind(err error) string {
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "refused"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "reset"
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return "closed unanswered"
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "timeout"
-	}
-	return "other"
-}
-
-// result is what the client saw in one run.
-type result struct {
-	latencies []time.Duration // of the requests answered
-	kinds     map[string]int  // failed requests by cause
-}
-
-func (r result) requests() int { return len(r.latencies) + r.failed() }
-
-func (r result) failed() int {
-	n := 0
-	for _, k := range r.kinds {
-		n += k
-	}
-	return n
-}
-
-func (r result) sorted() []time.Duration {
-	s := append([]time.Duration(nil), r.latencies...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s
-}
-
-func (r result) percentile(p int) time.Duration {
-	s := r.sorted()
-	if len(s) == 0 {
-		return 0
-	}
-	return s[min(len(s)-1, len(s)*p/100)]
-}
-
-func (r result) max() time.Duration {
-	s := r.sorted()
-	if len(s) == 0 {
-		return 0
-	}
-	return s[len(s)-1]
-}
-
-func (r result) failureKinds() string {
-	if len(r.kinds) == 0 {
-		return "-"
-	}
-	var parts []string
-	for k, n := range r.kinds {
-		parts = append(parts, fmt.Sprintf("%d %s", n, k))
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, ", ")
+// startLoad is the client: workers on 127.0.0.1, each sending one request at a time on a new
+// connection, until stopped.
+func startLoad(addr string, workers int) *testkit.Load {
+	return testkit.StartLoad(workers, maxPerWorker, testkit.NewGetter("tcp", addr, 10*time.Second).Get)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

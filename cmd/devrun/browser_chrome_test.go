@@ -67,6 +67,7 @@ func (l *loads) snapshot() (int, []string, <-chan struct{}) {
 // TestBrowserReloadsInChromium drives a real headless chromium: the page follows edits by
 // itself, shows a failed build as an overlay, and takes a CSS change without a reload.
 func TestBrowserReloadsInChromium(t *testing.T) {
+	t.Parallel()
 	chromium := findChromium()
 	if chromium == "" {
 		t.Skip("chromium is not installed (apt-get install -y chromium; .ci/run does it as root); TestBrowserProxyOverHTTP covers the proxy without it")

@@ -103,6 +103,7 @@ type pageState struct {
 // TestBrowserProxyOverHTTP checks, without a browser, what the page script relies on: the
 // script in the page, and the event stream through a change, a failed build and its fix.
 func TestBrowserProxyOverHTTP(t *testing.T) {
+	t.Parallel()
 	a := startPageApp(t, "first", "--listen", "127.0.0.1:0")
 	resp, err := http.Get(a.url + "/__devrun/events")
 	if err != nil {
@@ -185,6 +186,7 @@ func TestBrowserFindsThePort(t *testing.T) {
 	if !sess.CanFindPorts {
 		t.Skip("finding a program's port needs /proc")
 	}
+	t.Parallel()
 	a := startPageApp(t, "first")
 	if page := getPage(t, a.url); !strings.Contains(page, "<h1>first</h1><script") {
 		t.Fatalf("first page: %s", page)
@@ -201,6 +203,7 @@ func TestBrowserFindsThePort(t *testing.T) {
 
 // Bad browser settings are bad input, reported before anything starts.
 func TestBrowserBadInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "two"), 0o755); err != nil {
 		t.Fatal(err)
@@ -218,6 +221,7 @@ func TestBrowserBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
 			d := startDevrun(t, c.dir, nil, c.args...)
 			if code := d.wait(t); code != 2 {
 				t.Fatalf("exit status %d, want 2; output:\n%s", code, d.stderr.String())

@@ -121,6 +121,7 @@ func (r *rawClient) recv() string {
 // The specification's examples, sent to the control socket: devrun forwards the calls
 // to the program (notifications as notifications) and answers as the spec says.
 func TestControlSocketSpecificationExamples(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	_, sock := startSpecDevrun(t, "spec", rep)
 	c := dialRaw(t, sock)
@@ -158,6 +159,7 @@ func TestControlSocketSpecificationExamples(t *testing.T) {
 // answers; a 17 MiB answer is an error naming the limit; a program that never answers
 // gets -32002.
 func TestControlSocketAnswersAlways(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	_, sock := startSpecDevrun(t, "answers", rep)
 
@@ -193,6 +195,7 @@ func TestControlSocketAnswersAlways(t *testing.T) {
 // A program that sends responses with 9 MB ids: devrun logs them cut, and `devrun logs`
 // answers at once with short lines.
 func TestLogsOfHugeValues(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	dir := t.TempDir()
 	d := startDevrun(t, dir, rep, append([]string{"--name", "junk", "-v", "-w", dir}, childArgs("junk")...)...)
@@ -216,6 +219,7 @@ func TestLogsOfHugeValues(t *testing.T) {
 // After a spell of EMFILE, the control socket accepts again (devrun runs under a lowered
 // RLIMIT_NOFILE, and the test holds connections until it runs out of descriptors).
 func TestControlSocketRecoversFromEMFILE(t *testing.T) {
+	t.Parallel()
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skip("needs sh for ulimit")
@@ -266,14 +270,16 @@ func TestControlSocketRecoversFromEMFILE(t *testing.T) {
 
 // A Node program that closes its channel (process.disconnect()) shows so in `devrun ls`.
 func TestLsShowsAChannelTheProgramClosed(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not on PATH")
 	}
 	dir := t.TempDir()
 	script := filepath.Join(dir, "app.js")
 	writeFile(t, script, `process.send('ready'); process.disconnect(); setInterval(() => {}, 1000);`)
-	d := startDevrun(t, dir, nil, "--name", "disc", "-w", dir, script)
-	d.stderr.WaitFor(t, "starting")
+	ev := eventsFromStart(t)
+	startDevrun(t, dir, nil, "--name", "disc", "-w", dir, script)
+	ev.next(t, childrpc.EventStarted)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		out, _, _ := client(t, "", "ls", "--json")
@@ -293,6 +299,7 @@ func TestLsShowsAChannelTheProgramClosed(t *testing.T) {
 
 // Past control.MaxConns, a client gets a clear error instead of a silent hang-up.
 func TestControlConnectionCap(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	_, sock := startSpecDevrun(t, "cap", rep)
 	for i := range control.MaxConns {

@@ -76,6 +76,7 @@ func startRPCDevrun(t testing.TB, name string, rep *reporter) (*devrunProc, stri
 }
 
 func TestControlCommands(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	alpha, alphaPID := startRPCDevrun(t, "alpha", rep)
 	beta, _ := startRPCDevrun(t, "beta", rep)
@@ -204,6 +205,7 @@ func TestControlCommands(t *testing.T) {
 // TestControlSocketSurvivesBadClients sends garbage, oversize lines and a hundred clients at
 // once; the child keeps serving and devrun keeps running.
 func TestControlSocketSurvivesBadClients(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	d, _ := startRPCDevrun(t, "gamma", rep)
 	sock := filepath.Join(runtimeDir(t), "devrun", "gamma.sock")
@@ -273,6 +275,9 @@ func TestControlSocketSurvivesBadClients(t *testing.T) {
 
 // TestControlSocketRefusesOtherUsers loosens the folder and socket permissions and connects
 // as another uid: the peer check must still refuse it.
+//
+// Serial: it writes an executable and runs it, which fails with ETXTBSY when another test
+// forks while the file is open for writing (golang/go#22315).
 func TestControlSocketRefusesOtherUsers(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to run a client as another uid; the peer check is exercised when the tests run as root (as in CI)")

@@ -17,18 +17,23 @@ func childArgs(mode ...string) []string {
 }
 
 func TestRestartOnSaveInputAndInterrupt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.txt"), "one")
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, append([]string{"-w", dir, "-d", "10ms"}, childArgs("serve")...)...)
 
 	first := rep.next(t, "start")
+	ev := startEvents(t, "--since", "0")
 	writeFile(t, filepath.Join(dir, "a.txt"), "two")
 	second := rep.replaced(t, first)
 	if pidOf(first) == pidOf(second) {
 		t.Fatalf("a save should stop %q and start a new child; got %q", first, second)
 	}
-	d.stderr.WaitFor(t, "a.txt changed")
+	ev.changeOf(t, "a.txt")
+	if e := ev.next(t, childrpc.EventExited); !e.ByDevrun || e.PID != atoi(t, pidOf(first)) {
+		t.Fatalf("the save's restart as an event: %+v, want pid %s stopped by devrun", e, pidOf(first))
+	}
 
 	fmt.Fprintln(d.stdin, "hello child")
 	if got := rep.next(t, "stdin"); got != "stdin hello child" {
@@ -46,6 +51,7 @@ func TestRestartOnSaveInputAndInterrupt(t *testing.T) {
 }
 
 func TestCrashRestartsAndCleanExitWaits(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, append([]string{"--name", "crashy", "-w", dir}, childArgs("exit", "3")...)...)
@@ -83,8 +89,10 @@ func TestCrashRestartsAndCleanExitWaits(t *testing.T) {
 }
 
 func TestKilledDevrunLeavesNothingRunning(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			rep := newReporter(t)
 			d := startDevrun(t, dir, rep, append([]string{"-w", dir}, childArgs("grandchild")...)...)
@@ -99,6 +107,7 @@ func TestKilledDevrunLeavesNothingRunning(t *testing.T) {
 }
 
 func TestBadInputExitsTwo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cases := []struct {
 		args []string
@@ -116,6 +125,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
 			d := startDevrun(t, dir, nil, c.args...)
 			if code := d.wait(t); code != 2 {
 				t.Fatalf("exit status %d, want 2; output:\n%s", code, d.stderr.String())

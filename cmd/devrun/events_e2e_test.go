@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -15,85 +12,14 @@ import (
 	sess "github.com/devrun-dev/devrun/session"
 )
 
-// eventsProc is a running `devrun events --json`, its events read as they come.
-type eventsProc struct {
-	cmd    *exec.Cmd
-	events chan childrpc.Event
-	done   chan struct{}
-}
-
-func startEvents(t *testing.T, args ...string) *eventsProc {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"events", "--json"}, args...)...)
-	cmd.Env = append(os.Environ(), "DEVRUN_TEST_AS=devrun", "NO_COLOR=1", "XDG_RUNTIME_DIR="+runtimeDir(t))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &eventsProc{cmd: cmd, events: make(chan childrpc.Event, 1000), done: make(chan struct{})}
-	go func() {
-		defer close(p.done)
-		sc := bufio.NewScanner(out)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var e childrpc.Event
-			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				t.Errorf("events --json printed a line that is not an event: %q", sc.Text())
-				continue
-			}
-			p.events <- e
-		}
-		cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-p.done
-	})
-	return p
-}
-
-// next returns the next event of kind, failing on any event of a kind in unwanted first.
-func (p *eventsProc) next(t *testing.T, kind childrpc.EventKind, unwanted ...childrpc.EventKind) childrpc.Event {
-	t.Helper()
-	deadline := time.After(60 * time.Second)
-	for {
-		select {
-		case e := <-p.events:
-			if e.Kind == kind {
-				return e
-			}
-			for _, u := range unwanted {
-				if e.Kind == u {
-					t.Fatalf("got %s (%s) before %s", e.Kind, e.Message, kind)
-				}
-			}
-		case <-p.done:
-			select {
-			case e := <-p.events:
-				if e.Kind == kind {
-					return e
-				}
-				continue
-			default:
-			}
-			t.Fatalf("devrun events ended before a %s event", kind)
-		case <-deadline:
-			t.Fatalf("no %s event within 60s", kind)
-		}
-	}
-}
-
 // TestEventsThroughSaveBreakFixCrash follows a Go-mode devrun with `devrun events --json`
 // through a save, a failed build, the fix, a crash and the end of devrun.
 func TestEventsThroughSaveBreakFixCrash(t *testing.T) {
+	t.Parallel()
 	dir := writeGoModule(t, "v1")
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "--name", "app", ".")
 	first := rep.next(t, "start")
-	d.stderr.WaitFor(t, "build ok in")
 
 	// It connected late: the kept events tell what happened so far.
 	ev := startEvents(t, "app", "--since", "0")
@@ -162,6 +88,7 @@ func TestEventsThroughSaveBreakFixCrash(t *testing.T) {
 // TestEventsCommandLine: an unknown name or kind is a clear error and exit status 2, the
 // readable form is one line per event, and logs --json is JSON.
 func TestEventsCommandLine(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	startRPCDevrun(t, "solo", rep)
 	if _, errOut, code := client(t, "", "events", "nosuch"); code != 2 || !strings.Contains(errOut, `no devrun named "nosuch"`) {
@@ -190,6 +117,7 @@ func TestEventsCommandLine(t *testing.T) {
 // TestEventsEndWhenDevrunIsKilled: a devrun killed with SIGKILL cannot say it stopped; the
 // stream still ends, with a stopped event.
 func TestEventsEndWhenDevrunIsKilled(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	d, _ := startRPCDevrun(t, "doomed", rep)
 	ev := startEvents(t, "-n", "doomed", "--since", "0")
@@ -208,11 +136,11 @@ func TestEventsEndWhenDevrunIsKilled(t *testing.T) {
 // TestEventsBuildOutputIsCut: a failed build's output is kept cut to a few KiB, at a line's
 // end, and marked as cut.
 func TestEventsBuildOutputIsCut(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	d := startDevrun(t, dir, nil, "--name", "noisy", "-w", dir, "--build",
+	ev := eventsFromStart(t)
+	startDevrun(t, dir, nil, "--name", "noisy", "-w", dir, "--build",
 		`i=0; while [ $i -lt 400 ]; do echo "error $i: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" >&2; i=$((i+1)); done; exit 1`, "--", "true")
-	d.stderr.WaitFor(t, "build failed")
-	ev := startEvents(t, "noisy", "--since", "0")
 	e := ev.next(t, childrpc.EventBuildFailed)
 	if !e.OutputCut || len(e.Output) > sess.MaxEventOutput || len(e.Output) < sess.MaxEventOutput/2 ||
 		!strings.HasPrefix(e.Output, "error 0: ") || !strings.HasSuffix(e.Output, "x\n") {

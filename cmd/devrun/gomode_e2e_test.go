@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/devrun-dev/devrun/childrpc"
 )
 
 // goProgram is a small main package that reports "start <pid> <version>" to the test.
@@ -54,6 +56,7 @@ func writeGoModule(t *testing.T, version string) string {
 // TestGoModeBuildBreakFix runs a Go package, breaks it, checks the old program keeps running,
 // fixes it and checks the new one runs; test files do not trigger a rebuild.
 func TestGoModeBuildBreakFix(t *testing.T) {
+	t.Parallel()
 	dir := writeGoModule(t, "v1")
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, ".")
@@ -61,10 +64,13 @@ func TestGoModeBuildBreakFix(t *testing.T) {
 	if !strings.HasSuffix(first, " v1") {
 		t.Fatalf("first start: %q", first)
 	}
-	d.stderr.WaitFor(t, "build ok in")
+	ev := startEvents(t, "--since", "0")
+	ev.next(t, childrpc.EventBuildOK)
 
 	writeFile(t, filepath.Join(dir, "main.go"), "package main\n\nfunc main() {\n") // a syntax error
-	d.stderr.WaitFor(t, "still running the previous build")
+	if e := ev.next(t, childrpc.EventBuildFailed, childrpc.EventBuildOK); e.Reason != "still running the previous build" {
+		t.Fatalf("the failed build as an event: %+v", e)
+	}
 	if err := syscall.Kill(atoi(t, pidOf(first)), 0); err != nil {
 		t.Fatalf("the old program is gone after a failed build: %v", err)
 	}
@@ -74,14 +80,15 @@ func TestGoModeBuildBreakFix(t *testing.T) {
 	restarted(t, rep, first, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
-	if strings.Count(d.stderr.String(), "build ok") != 2 {
-		t.Fatalf("want exactly two builds (the _test.go edit must not build):\n%s", d.stderr.String())
+	if n := countKind(ev.stopped(t), childrpc.EventBuildOK); n != 2 {
+		t.Fatalf("%d builds, want exactly two (the _test.go edit must not build)", n)
 	}
 }
 
 // TestGoModeChangeCancelsBuild saves during a build: that build is killed and one new build
 // finishes, starting one new program.
 func TestGoModeChangeCancelsBuild(t *testing.T) {
+	t.Parallel()
 	dir := writeGoModule(t, "v1")
 	marker := filepath.Join(t.TempDir(), "fifo")
 	if err := syscall.Mkfifo(marker, 0o600); err != nil {
@@ -101,18 +108,19 @@ func TestGoModeChangeCancelsBuild(t *testing.T) {
 	d.stderr.WaitFor(t, "build-step-waiting")
 	release()
 	first := rep.next(t, "start")
+	ev := startEvents(t, "--since", "0")
 
 	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(goProgram, "VERSION", "v2", 1))
 	waitCount(t, d.stderr, "build-step-waiting", 2)
 	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(goProgram, "VERSION", "v3", 1))
-	d.stderr.WaitFor(t, "build cancelled")
+	d.stderr.WaitFor(t, "build cancelled") // no event: a cancelled build neither fails nor succeeds
 	waitCount(t, d.stderr, "build-step-waiting", 3)
 	release()
 	restarted(t, rep, first, "v3")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
-	if n := strings.Count(d.stderr.String(), "build ok"); n != 2 {
-		t.Fatalf("%d builds finished, want 2 (the first and the one after the last save):\n%s", n, d.stderr.String())
+	if n := countKind(ev.stopped(t), childrpc.EventBuildOK); n != 2 {
+		t.Fatalf("%d builds finished, want 2 (the first and the one after the last save)", n)
 	}
 }
 
@@ -204,8 +212,10 @@ func expectStart(t *testing.T, rep *reporter, want string) string {
 // TestGoModeWorkspace: in a go.work workspace, editing the module the program imports
 // rebuilds, whether devrun runs in the program's module or at the workspace root.
 func TestGoModeWorkspace(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, dir, target string }{{"in the module", "app", "."}, {"at the root", ".", "./app"}} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			ws := t.TempDir()
 			writeTree(t, ws, map[string]string{
 				"go.work":     "go 1.21\n\nuse (\n\t./app\n\t./lib\n)\n",
@@ -227,6 +237,7 @@ func TestGoModeWorkspace(t *testing.T) {
 
 // TestGoModeReplace: a replace directive's folder is part of the build.
 func TestGoModeReplace(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{
 		"app/go.mod":  "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
@@ -245,6 +256,7 @@ func TestGoModeReplace(t *testing.T) {
 
 // TestGoModeCgo: editing a C header or source of a cgo package rebuilds.
 func TestGoModeCgo(t *testing.T) {
+	t.Parallel()
 	if out, err := exec.Command("go", "env", "CGO_ENABLED").Output(); err != nil || strings.TrimSpace(string(out)) != "1" {
 		t.Skip("cgo is not enabled (no C compiler?)")
 	}
@@ -269,6 +281,7 @@ func TestGoModeCgo(t *testing.T) {
 // TestGoModeNestedModuleAndUnimportedPackage: files of a nested module and of a package the
 // program does not import are not part of the build; they neither build nor restart.
 func TestGoModeNestedModuleAndUnimportedPackage(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"go.mod":                  "module example.com/app\n\ngo 1.21\n",
@@ -282,6 +295,7 @@ func TestGoModeNestedModuleAndUnimportedPackage(t *testing.T) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "-v", ".")
 	first := expectStart(t, rep, "v1")
+	ev := startEvents(t, "--since", "0")
 	d.stderr.WaitFor(t, "local packages (go list took") // the set from go list is in place
 
 	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 1\n")
@@ -295,14 +309,21 @@ func TestGoModeNestedModuleAndUnimportedPackage(t *testing.T) {
 	restarted(t, rep, first, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
-	if n := strings.Count(d.stderr.String(), "build ok"); n != 2 {
-		t.Fatalf("%d builds, want 2 (the first and the lib edit):\n%s", n, d.stderr.String())
+	events := ev.stopped(t)
+	if n := countKind(events, childrpc.EventBuildOK); n != 2 {
+		t.Fatalf("%d builds, want 2 (the first and the lib edit)", n)
+	}
+	for _, out := range []string{"unused/", "grpc/"} {
+		if changed(events, out) {
+			t.Fatalf("a change under %s counted, although it is not part of the build", out)
+		}
 	}
 }
 
 // TestGoModeTemplate: a program that parses templates/*.html at start restarts when one
 // changes, and not with --no-templates.
 func TestGoModeTemplate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"go.mod":              "module example.com/app\n\ngo 1.21\n",
@@ -331,6 +352,7 @@ func TestGoModeTemplate(t *testing.T) {
 // file under a build tag that is off, rebuilds but does not restart: the binary is the same but
 // for its build ID.
 func TestGoModeCommentNoRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"go.mod":     "module example.com/app\n\ngo 1.21\n",
@@ -341,6 +363,9 @@ func TestGoModeCommentNoRestart(t *testing.T) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, ".")
 	first := expectStart(t, rep, "v1")
+	ev := startEvents(t, "--since", "0")
+	// The verdict of a build whose binary is the running one has no event of its own (the
+	// program is ready already): its line is what says the next edit may come.
 	writeFile(t, filepath.Join(dir, "lib/lib.go"), strings.Replace(libSource("v1"), "what the program reports", "the text it reports", 1))
 	d.stderr.WaitFor(t, "no change in the binary; still running")
 	writeFile(t, filepath.Join(dir, "lib/off.go"), "//go:build never\n\npackage lib\n\nconst Off = 1\n")
@@ -349,14 +374,16 @@ func TestGoModeCommentNoRestart(t *testing.T) {
 	restarted(t, rep, first, "v2")
 	d.cmd.Process.Signal(syscall.SIGINT)
 	d.wait(t)
-	if n := strings.Count(d.stderr.String(), "build ok"); n != 4 {
-		t.Fatalf("%d builds, want 4:\n%s", n, d.stderr.String())
+	events := ev.stopped(t)
+	if builds, starts := countKind(events, childrpc.EventBuildOK), countKind(events, childrpc.EventStarted); builds != 4 || starts != 2 {
+		t.Fatalf("%d builds and %d starts, want 4 and 2 (the first and v2's)", builds, starts)
 	}
 }
 
 // TestGoModeDebug: --debug runs the program under dlv, whose address is the same after a
 // restart and takes a client each time.
 func TestGoModeDebug(t *testing.T) {
+	t.Parallel()
 	dlv, err := exec.LookPath("dlv")
 	if err != nil {
 		if p := filepath.Join(build.Default.GOPATH, "bin", "dlv"); fileExists(p) {
@@ -416,6 +443,7 @@ func fileExists(p string) bool {
 // TestGoModeReplaceAddedWhileRunning: a replace directive added while devrun runs brings its
 // folder into the watch set at the next build.
 func TestGoModeReplaceAddedWhileRunning(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{
 		"app/go.mod":  "module example.com/app\n\ngo 1.21\n",
@@ -439,6 +467,7 @@ func TestGoModeReplaceAddedWhileRunning(t *testing.T) {
 // TestGoModeFirstBuildFailsWatchesTheModule: until a build succeeds, every package of the module
 // counts; after one, only what the build compiled.
 func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"go.mod":           "module example.com/app\n\ngo 1.21\n",
@@ -446,10 +475,12 @@ func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
 		"unused/unused.go": "package unused\n",
 	})
 	rep := newReporter(t)
+	ev := eventsFromStart(t)
 	d := startDevrun(t, dir, rep, "-v", ".")
-	d.stderr.WaitFor(t, "build failed in")
+	ev.next(t, childrpc.EventBuildFailed, childrpc.EventBuildOK)
 	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 1\n")
-	d.stderr.WaitFor(t, "rebuilding: unused/unused.go changed")
+	ev.changeOf(t, "unused/unused.go")
+	ev.next(t, childrpc.EventBuildStarted)
 	writeFile(t, filepath.Join(dir, "main.go"), reportProgram("", `"fixed"`))
 	expectStart(t, rep, "fixed")
 	d.stderr.WaitFor(t, "local packages (go list took")
@@ -462,6 +493,7 @@ func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
 // TestGoModeAddedExtensionFindsTestdata: gin keeps its templates in testdata/; -e +tmpl
 // watches them as well as what go build compiles, and a testdata .go file still does not count.
 func TestGoModeAddedExtensionFindsTestdata(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"go.mod":                       "module example.com/app\n\ngo 1.21\n",

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/devrun-dev/devrun/childrpc"
 )
 
 // TestNoTargetInNodemonProject: `devrun` alone in a Node project runs what nodemon would, with
@@ -26,10 +28,15 @@ func TestNoTargetInNodemonProject(t *testing.T) {
 	d.stderr.WaitFor(t, "no TARGET: from nodemon.json, running as: devrun --delay 10ms --ext js,html -- server.js")
 	d.stderr.WaitFor(t, "nodemon.json: not understood, left out: restartable")
 	d.stderr.WaitFor(t, "serving")
+	ev := startEvents(t, "--since", "0")
 	writeFile(t, filepath.Join(dir, "page.txt"), "still not watched")
 	writeFile(t, filepath.Join(dir, "index.html"), "<p>watched</p>")
-	d.stderr.WaitFor(t, "restarting: index.html changed")
-	if strings.Contains(d.stderr.String(), "page.txt") {
+	ev.changeOf(t, "index.html")
+	if e := ev.next(t, childrpc.EventStarted); e.Generation != 2 {
+		t.Errorf("the restart after index.html changed: %+v", e)
+	}
+	// Events come in order: had page.txt counted, its change would be in by now.
+	if changed(ev.feed.Snapshot(), "page.txt") {
 		t.Errorf("a .txt file counted although nodemon.json's ext leaves it out:\n%s", d.stderr.String())
 	}
 	if n := strings.Count(d.stderr.String(), "serving"); n > 2 {
@@ -77,6 +84,7 @@ s.serve_forever()
 	writeFile(t, filepath.Join(dir, "app.py"), app)
 	d := startDevrun(t, dir, nil, "-v", "--", "python3", "app.py")
 	d.stderr.WaitFor(t, "app up")
+	ev := startEvents(t, "--since", "0")
 	port, err := os.ReadFile(filepath.Join(dir, "port"))
 	if err != nil {
 		t.Fatal(err)
@@ -91,9 +99,9 @@ s.serve_forever()
 	// Events reach the watcher in order: had the database counted, it would be named with
 	// app.py, in this batch or one before it.
 	writeFile(t, filepath.Join(dir, "app.py"), app+"# edited\n")
-	d.stderr.WaitFor(t, "restarting: app.py changed")
+	ev.changeOf(t, "app.py")
 	d.stderr.WaitCount(t, "app up", 2)
-	if out := d.stderr.String(); strings.Contains(out, "sql_app.db") || strings.Count(out, "app up") != 2 {
+	if out := d.stderr.String(); changed(ev.feed.Snapshot(), "sql_app.db") || strings.Count(out, "app up") != 2 {
 		t.Errorf("the app's own database writes counted:\n%s", out)
 	}
 }
@@ -114,6 +122,7 @@ func TestSendToAProgramWithoutChannel(t *testing.T) {
 
 // TestHelpFitsEightyColumns: devrun's and every subcommand's help fit a standard terminal.
 func TestHelpFitsEightyColumns(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"-h"}, {"help", "send"}, {"help", "logs"}, {"help", "ls"}, {"help", "restart"}} {
 		out, _, code := client(t, "", args...)
 		if code != 0 || out == "" {
@@ -160,6 +169,7 @@ async def app(scope, receive, send):
 	l.Close()
 	d := startDevrun(t, dir, nil, "-v", "--", python, "-m", "uvicorn", "main:app", "--port", port)
 	d.stderr.WaitFor(t, "Uvicorn running on")
+	ev := startEvents(t, "--since", "0")
 	for range 3 {
 		resp, err := http.Post("http://127.0.0.1:"+port+"/", "text/plain", nil)
 		if err != nil {
@@ -172,9 +182,9 @@ async def app(scope, receive, send):
 	}
 	// Had the database counted, it would be named with main.py, in this batch or before it.
 	writeFile(t, filepath.Join(dir, "main.py"), app+"# edited\n")
-	d.stderr.WaitFor(t, "restarting: main.py changed")
+	ev.changeOf(t, "main.py")
 	d.stderr.WaitCount(t, "app up", 2)
-	if out := d.stderr.String(); strings.Contains(out, "sql_app.db") || strings.Count(out, "app up") != 2 {
+	if out := d.stderr.String(); changed(ev.feed.Snapshot(), "sql_app.db") || strings.Count(out, "app up") != 2 {
 		t.Errorf("the app's own database writes counted:\n%s", out)
 	}
 }
@@ -182,6 +192,7 @@ async def app(scope, receive, send):
 // TestControlSocketLeavesOtherFiles: a regular file where the control socket would go is not
 // removed; devrun says so and runs on without its control socket.
 func TestControlSocketLeavesOtherFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	sockDir := filepath.Join(runtimeDir(t), "devrun")
 	if err := os.MkdirAll(sockDir, 0o700); err != nil {

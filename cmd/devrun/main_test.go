@@ -100,7 +100,14 @@ var runtimeDirs sync.Map
 
 func runtimeDir(t testing.TB) string {
 	t.Helper()
-	key, _, _ := strings.Cut(t.Name(), "/") // subtests share their test's devruns
+	// Subtests share the devruns their test started; those of a test that started none have
+	// a folder each, so that parallel subtests neither race for one nor remove it under
+	// each other.
+	top, _, _ := strings.Cut(t.Name(), "/")
+	if d, ok := runtimeDirs.Load(top); ok {
+		return d.(string)
+	}
+	key := t.Name()
 	if d, ok := runtimeDirs.Load(key); ok {
 		return d.(string)
 	}

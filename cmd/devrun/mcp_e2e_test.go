@@ -44,6 +44,7 @@ func toolText(t *testing.T, res *mcp.CallToolResult) string {
 // TestMCPWithGoSDKClient drives `devrun mcp` with the official SDK's client: it lists the
 // tools, reads the logs, calls a handler, restarts the program, starts and stops a devrun.
 func TestMCPWithGoSDKClient(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	d, pid := startRPCDevrun(t, "app", rep)
 
@@ -150,6 +151,7 @@ func TestMCPWithGoSDKClient(t *testing.T) {
 // TestMCPRawJSONRPC speaks the protocol by hand over stdio: initialize, tools/list,
 // tools/call; a malformed line gets a JSON-RPC error and the server goes on.
 func TestMCPRawJSONRPC(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	startRPCDevrun(t, "raw", rep)
 	cmd := mcpCommand(t, rep)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -170,6 +171,7 @@ watch = ["crashdir"]
 `
 
 func TestMultiProcessGoAndNode(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not on PATH: the Go + Node multi-process test needs it (the config and crash-loop tests run without)")
 	}
@@ -196,8 +198,9 @@ func TestMultiProcessGoAndNode(t *testing.T) {
 	)
 	out.WaitFor(t, worker0Line+"worker up v1 0 ")
 	out.WaitFor(t, worker1Line+"worker up v1 1 ")
+	ev := startEvents(t, "--since", "0")
 	// crasher does not depend on anything: it runs (and crashes) while web waits for worker.
-	out.WaitCount(t, "[devrun] crasher: crashed 2 times right after start", 1)
+	ev.waitFor(t, "crasher's crash loop", func(e childrpc.Event) bool { return e.Kind == childrpc.EventCrashLoop && e.Process == "crasher" })
 
 	// depends_on: no worker has said it is ready, so web is not even built.
 	for _, p := range multiLs(t, d) {
@@ -321,12 +324,19 @@ func TestMultiProcessGoAndNode(t *testing.T) {
 		webLine + "web up v1 ": 1, webLine + "web up v2 ": 2,
 		worker0Line + "worker up v1 ": 1, worker0Line + "worker up v2 ": 1,
 		worker1Line + "worker up v1 ": 1, worker1Line + "worker up v2 ": 1,
-		"[devrun] worker: restarting: worker.js changed": 1,
-		"[devrun] web: rebuilding: web/main.go changed":  1,
 	} {
 		if got := strings.Count(log, line); got != want {
 			t.Errorf("%q appears %d times, want %d", line, got, want)
 		}
+	}
+	changes := map[string][]string{}
+	for _, e := range ev.stopped(t) {
+		if e.Kind == childrpc.EventChange {
+			changes[fmt.Sprintf("%s.%d", e.Process, e.Instance)] = append(changes[fmt.Sprintf("%s.%d", e.Process, e.Instance)], e.Paths...)
+		}
+	}
+	if want := map[string][]string{"worker.0": {"worker.js"}, "worker.1": {"worker.js"}, "web.0": {"web/main.go"}}; !reflect.DeepEqual(changes, want) {
+		t.Errorf("the changes, by process instance: %v, want %v", changes, want)
 	}
 	// Every line is devrun's own, naming its process, or a child's behind its aligned prefix.
 	for _, line := range strings.Split(strings.TrimSuffix(log, "\n"), "\n") {
@@ -348,6 +358,7 @@ func TestMultiProcessGoAndNode(t *testing.T) {
 // TestMultiProcessCrashLoopAndRestartOne needs neither node nor go: a steady process (this test
 // binary as the child) and a crash-looping one, restarted one at a time from stdin.
 func TestMultiProcessCrashLoopAndRestartOne(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	multiMkdir(t, filepath.Join(dir, "crashdir"))
 	writeFile(t, filepath.Join(dir, "devrun.toml"), fmt.Sprintf(`
@@ -367,7 +378,8 @@ watch = ["crashdir"]
 	d := startDevrun(t, dir, rep)
 
 	first := pidOf(rep.next(t, "start"))
-	d.stderr.WaitCount(t, "[devrun] crasher: crashed 2 times right after start", 1)
+	ev := startEvents(t, "--since", "0")
+	ev.waitFor(t, "crasher's crash loop", func(e childrpc.Event) bool { return e.Kind == childrpc.EventCrashLoop && e.Process == "crasher" })
 	fmt.Fprintln(d.stdin, "rs steady")
 	rep.next(t, "stop "+first)
 	second := pidOf(rep.next(t, "start"))
@@ -383,7 +395,7 @@ watch = ["crashdir"]
 	if code := d.wait(t); code != 143 {
 		t.Fatalf("devrun after SIGTERM exited %d, want 143", code)
 	}
-	if n := strings.Count(d.stderr.String(), "[devrun] steady: starting "); n != 2 {
+	if n := countKind(ev.stopped(t), childrpc.EventStarted, "steady"); n != 2 {
 		t.Fatalf("steady should start twice (first, rs steady), started %d times:\n%s", n, d.stderr.String())
 	}
 }
@@ -391,6 +403,7 @@ watch = ["crashdir"]
 // TestMultiProcessConfigErrors: a bad devrun.toml stops devrun with status 2 before anything
 // starts, with one line naming the file, the line and the key.
 func TestMultiProcessConfigErrors(t *testing.T) {
+	t.Parallel()
 	const starts = "run = \"sh\"\nargs = [\"-c\", \"touch started\"]\n"
 	cases := []struct {
 		name, file, toml string
@@ -408,11 +421,13 @@ func TestMultiProcessConfigErrors(t *testing.T) {
 			"devrun.toml:4: process.worker.scale: must be 1 or more, got 0"},
 		{"scale wrong type", "devrun.toml", "[process.worker]\n" + starts + "scale = \"two\"\n",
 			"devrun.toml:4: process.worker.scale: want a whole number"},
+		// 18391 is never bound: the config is refused first (a parallel test may hold any port).
 		{"same listen address", "devrun.toml", "[process.a]\n" + starts + "listen = \"127.0.0.1:18391\"\n\n[process.b]\n" + starts + "listen = [\"http=localhost:18391\"]\n",
 			"devrun.toml:9: process.b.listen: http=localhost:18391 is already taken by process a (process.a.listen, line 4)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			writeFile(t, filepath.Join(dir, c.file), c.toml)
 			var args []string

@@ -121,6 +121,7 @@ func ptyChildArgs(mode string) []string {
 // the screen in the order of the writes, unglued, devrun's line comes after the program's last
 // output (ending the line it left open), and `devrun logs` has the same sequence.
 func TestTerminalShowsWritesInOrder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	term := startOnTerminal(t, dir, append([]string{"--name", "order", "-w", dir}, ptyChildArgs("interleave")...)...)
 	term.screen.WaitFor(t, "waiting for a change")
@@ -159,6 +160,7 @@ func TestTerminalShowsWritesInOrder(t *testing.T) {
 // TestTerminalPassesResizes: the program sees devrun's terminal size, and a resize of that
 // terminal reaches it (new size and SIGWINCH).
 func TestTerminalPassesResizes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	term := startOnTerminal(t, dir, append([]string{"-w", dir}, ptyChildArgs("winch")...)...)
 	term.screen.WaitFor(t, "size 24 80 <nil>")
@@ -172,6 +174,7 @@ func TestTerminalPassesResizes(t *testing.T) {
 // TestTerminalInstantCrashIsCalm: a program that crashes at once has its error on the screen
 // at most twice before devrun says, once, that it waits for a change; a change runs it again.
 func TestTerminalInstantCrashIsCalm(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	term := startOnTerminal(t, dir, append([]string{"-w", dir}, ptyChildArgs("boom")...)...)
 	term.screen.WaitFor(t, "crashed 2 times right after start (exit code 2); waiting for a change (or type rs)")
@@ -213,6 +216,7 @@ func slowBuild(t *testing.T, dir string) (script string, open func()) {
 // TestTerminalSlowBuildShowsProgress: a build that takes a while keeps a status line with the
 // time so far and the module being downloaded, gone when the build ends.
 func TestTerminalSlowBuildShowsProgress(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	script, open := slowBuild(t, dir)
 	term := startOnTerminal(t, dir, append([]string{"-w", dir, "--build", script}, ptyChildArgs("winch")...)...)
@@ -229,6 +233,7 @@ func TestTerminalSlowBuildShowsProgress(t *testing.T) {
 
 // TestSlowBuildWithoutTerminal: with no terminal a slow build is one line.
 func TestSlowBuildWithoutTerminal(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	script, open := slowBuild(t, dir)
 	d := startDevrun(t, dir, nil, append([]string{"-w", dir, "--build", script}, ptyChildArgs("winch")...)...)
@@ -244,6 +249,7 @@ func TestSlowBuildWithoutTerminal(t *testing.T) {
 
 // TestQuietStillShowsCrashes: -q hides devrun's chatter, never a crash.
 func TestQuietStillShowsCrashes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	d := startDevrun(t, dir, nil, append([]string{"-q", "-w", dir}, ptyChildArgs("boom")...)...)
 	d.stderr.WaitFor(t, "[devrun] crashed 2 times right after start (exit code 2)")

@@ -84,6 +84,7 @@ func (c *clientProc) exit(t *testing.T) int {
 // TestWaitReady starts `devrun wait --ready` before the devrun it waits for exists; it
 // returns 0 only after the program said it is ready.
 func TestWaitReady(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go is not on PATH")
 	}
@@ -127,6 +128,7 @@ func TestWaitReady(t *testing.T) {
 // TestWaitFailsOnCrash: a program that crashes before it is ready ends the wait with status 1
 // and the reason.
 func TestWaitFailsOnCrash(t *testing.T) {
+	t.Parallel()
 	w := startClient(t, "wait", "-n", "crashy", "--timeout", "60s")
 	rep := newReporter(t)
 	startDevrun(t, t.TempDir(), rep, append([]string{"--name", "crashy"}, childArgs("exit", "3")...)...)
@@ -138,6 +140,7 @@ func TestWaitFailsOnCrash(t *testing.T) {
 // TestWaitAssumedReadyAndBadInput: a program that never says it is ready counts as ready once
 // it has run for the settle time; a timeout and bad flags exit 2.
 func TestWaitAssumedReadyAndBadInput(t *testing.T) {
+	t.Parallel()
 	rep := newReporter(t)
 	startRPCDevrun(t, "quiet", rep)
 	if out, errOut, code := client(t, "", "wait", "quiet", "--timeout", "20s"); code != 0 {

@@ -20,12 +20,24 @@ type Feed[T any] struct {
 	mu      sync.Mutex
 	items   []T
 	changed chan struct{}
+	ended   bool
 }
 
 // Add records v and wakes the waiters.
 func (f *Feed[T]) Add(v T) {
 	f.mu.Lock()
 	f.items = append(f.items, v)
+	if f.changed != nil {
+		close(f.changed)
+		f.changed = nil
+	}
+	f.mu.Unlock()
+}
+
+// End says no item will come any more: a wait for one that did not come fails at once.
+func (f *Feed[T]) End() {
+	f.mu.Lock()
+	f.ended = true
 	if f.changed != nil {
 		close(f.changed)
 		f.changed = nil
@@ -54,6 +66,10 @@ func (f *Feed[T]) WaitFrom(t testing.TB, from *int, what string, match func(T) b
 				f.mu.Unlock()
 				return v
 			}
+		}
+		if f.ended {
+			f.mu.Unlock()
+			t.Fatalf("gave up waiting for %s: the feed ended; got %v", what, f.Snapshot())
 		}
 		if f.changed == nil {
 			f.changed = make(chan struct{})
