@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/devrun-dev/devrun/bench/internal/benchkit"
 	"github.com/devrun-dev/devrun/internal/testkit"
 )
 
@@ -107,22 +108,18 @@ type scenario struct {
 }
 
 func run(c config) error {
-	work, err := os.MkdirTemp("", "devrun-bench-listen")
+	work, devrun, err := benchkit.Work("devrun-bench-listen")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	devrun := filepath.Join(work, "devrun")
 	server := filepath.Join(work, "server")
-	if err := goBuild(devrun, "./cmd/devrun"); err != nil {
-		return err
-	}
 	src := filepath.Join(work, "server.go")
 	if err := os.WriteFile(src, []byte(serverSource), 0o644); err != nil {
 		return err
 	}
 	// Built from the repository root, so that the server imports this repository's childrpc.
-	if err := goBuild(server, src); err != nil {
+	if err := benchkit.Build(server, src); err != nil {
 		return err
 	}
 
@@ -156,15 +153,6 @@ func run(c config) error {
 		verdict = "no"
 	}
 	fmt.Printf("\n--overlap: 0 failed and max <= baseline max + 50 ms (%s): %s\n", ms(baselineMax+50*time.Millisecond), verdict)
-	return nil
-}
-
-func goBuild(out, pkg string) error {
-	cmd := exec.Command("go", "build", "-o", out, pkg)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s (run this from the repository root): %w", pkg, err)
-	}
 	return nil
 }
 
