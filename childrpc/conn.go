@@ -93,6 +93,7 @@ type Conn struct {
 	stall      stallCheck    // closes the Conn when one write waits too long
 	replies    chan []byte   // the reader's own replies, written by writeReplies
 	notes      chan request  // notifications, run in order by runNotifications
+	jobs       chan job      // jobs handed to an idle worker
 	idle       chan struct{} // closed when the input ended and no work is left
 
 	mu          sync.Mutex
@@ -103,6 +104,7 @@ type Conn struct {
 	pending     map[uint64]chan reply    // our calls waiting for their answer
 	incoming    map[string]*incomingCall // requests being handled, by id, for $/cancelRequest
 	running     int                      // goroutines running jobs
+	idleWorkers int                      // goroutines waiting on jobs for their next one
 	queue       []job                    // jobs waiting for one
 	queuedBytes int
 	outstanding int // jobs, notifications and replies not done yet
@@ -143,6 +145,7 @@ func newConn(rwc io.ReadWriteCloser, opts ConnOptions, lookup func(context.Conte
 		lines:    newLineReader(rwc, opts.MaxLine),
 		replies:  make(chan []byte, maxReplies),
 		notes:    make(chan request, opts.MaxQueued),
+		jobs:     make(chan job),
 		idle:     make(chan struct{}),
 		pending:  make(map[uint64]chan reply),
 		incoming: make(map[string]*incomingCall),
