@@ -7,12 +7,6 @@ import (
 	"time"
 )
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // Without /proc, RSS is the peak from getrusage (bytes on macOS) and external commands are
 // not measured in CPU or memory.
 func rssKB() int { return peakRSSKB() }
