@@ -7,5 +7,5 @@
 // across restarts, and the control socket's handlers (internal/control has the socket).
 //
 // It prints nothing and knows no flags: devrun's lines, the build status and the programs'
-// output go through a Reporter, which cmd/devrun's console implements.
+// output go through a Reporter, which internal/terminal's Console implements.
 package session

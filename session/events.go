@@ -28,7 +28,7 @@ const (
 	buildOutputWait  = 300 * time.Millisecond
 )
 
-// Source is what the event log knows of a process (a process of cmd/devrun).
+// Source is what the event log knows of a process (a process of the Session).
 type Source interface {
 	EventName() string            // the process's name
 	LogLabel(instance int) string // how Logs names the instance's lines

@@ -16,7 +16,7 @@ const (
 	LevelError               // failures the user must act on
 )
 
-// Reporter is the terminal side of a session (cmd/devrun's console): devrun's own lines, the
+// Reporter is the terminal side of a session (internal/terminal's Console): devrun's own lines, the
 // build status, and where the programs' output goes. about names the process a line concerns
 // ("" when it runs alone; "web.1" for an instance of a scaled one).
 type Reporter interface {
