@@ -1,11 +1,13 @@
 package watcher
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -109,12 +111,25 @@ func checkBatch(t *testing.T, b Batch) {
 	}
 }
 
-// only does action, then saves a sentinel file and collects batches until the sentinel
-// shows up. Since the watcher reports in order, everything the action caused has arrived by
-// then: the union of the batches must be want plus the sentinel. It returns the batches.
+// sentinels numbers the sentinel files of only, whose names start with sentinelBase.
+var sentinels atomic.Int64
+
+const sentinelBase = "sentinel-"
+
+// only does action, then creates a sentinel file (named after sentinel, new each time) and
+// collects batches until the sentinel shows up. Since the watcher reports in order, everything
+// the action caused has arrived by then: the union of the batches must be want plus the
+// sentinel. It returns the batches. The sentinel is a new file, not a rewritten one, because a
+// poll reads a folder's names and then their states: a rewrite could be seen by a poll that
+// listed the folder before the action, while a new name is only in a listing made after it.
 func only(t *testing.T, w *Watcher, sentinel string, action func(), want ...string) []Batch {
 	t.Helper()
 	action()
+	ext := filepath.Ext(sentinel)
+	sentinel = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(sentinel, ext), sentinels.Add(1), ext)
+	if !strings.HasPrefix(filepath.Base(sentinel), sentinelBase) {
+		t.Fatalf("sentinel %s: its name must start with %q", sentinel, sentinelBase)
+	}
 	write(t, sentinel, time.Now().String())
 	got := until(t, w, sentinel)
 	seen := map[string]bool{}
@@ -123,7 +138,11 @@ func only(t *testing.T, w *Watcher, sentinel string, action func(), want ...stri
 			seen[p] = true
 		}
 	}
-	delete(seen, sentinel)
+	for p := range seen {
+		if strings.HasPrefix(filepath.Base(p), sentinelBase) {
+			delete(seen, p) // this one, or one before it seen again: created, then written
+		}
+	}
 	var extra, missing []string
 	for p := range seen {
 		if !slices.Contains(want, p) {
