@@ -83,17 +83,7 @@ func benchBareEcho(b *testing.B, handoff bool) {
 	}
 	msg := []byte(`{"jsonrpc":"2.0","id":1,"method":"echo","params":{"N":1}}` + "\n")
 	roundTrip(msg) // the child is up
-	durations := make([]time.Duration, b.N)
-	b.ResetTimer()
-	start := time.Now()
-	for i := range b.N {
-		t0 := time.Now()
-		roundTrip(msg)
-		durations[i] = time.Since(t0)
-	}
-	b.StopTimer()
-	reportRate(b, start)
-	reportLatency(b, durations)
+	timeCalls(b, nil, func(int) { roundTrip(msg) })
 }
 
 // BenchmarkRoundTripProcessBareHandoffParallel8 is BenchmarkRoundTripProcessBareHandoff

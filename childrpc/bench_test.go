@@ -49,16 +49,27 @@ func reportRate(b *testing.B, start time.Time) {
 func BenchmarkRoundTrip(b *testing.B) {
 	c := benchConns(b)
 	ctx := context.Background()
-	durations := make([]time.Duration, b.N)
 	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
+	timeCalls(b, nil, func(i int) {
 		var got int
 		if err := c.Call(ctx, "inc", benchParams{N: i}, &got); err != nil || got != i+1 {
 			b.Fatalf("call: %d, %v", got, err)
 		}
+	})
+}
+
+// timeCalls times b.N calls of call, each after pause (when set), and reports their rate,
+// median and 99th percentile.
+func timeCalls(b *testing.B, pause func(), call func(i int)) {
+	durations := make([]time.Duration, b.N)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if pause != nil {
+			pause()
+		}
+		t0 := time.Now()
+		call(i)
 		durations[i] = time.Since(t0)
 	}
 	b.StopTimer()
@@ -157,28 +168,16 @@ func BenchmarkRoundTripProcessAfterQuiet(b *testing.B) {
 	})
 }
 
-// benchEchoCalls times b.N calls of the echo child's "echo", each after pause (when
-// set), and reports their rate, median and 99th percentile.
+// benchEchoCalls times b.N calls of the echo child's "echo", each after pause (when set).
 func benchEchoCalls(b *testing.B, conn *Conn, ctx context.Context, pause func()) {
 	var raw json.RawMessage
 	if err := conn.Call(ctx, "echo", []int{0}, &raw); err != nil { // the child is up
 		b.Fatal(err)
 	}
-	durations := make([]time.Duration, b.N)
 	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		if pause != nil {
-			pause()
-		}
-		t0 := time.Now()
+	timeCalls(b, pause, func(i int) {
 		if err := conn.Call(ctx, "echo", benchParams{N: i}, &raw); err != nil {
 			b.Fatal(err)
 		}
-		durations[i] = time.Since(t0)
-	}
-	b.StopTimer()
-	reportRate(b, start)
-	reportLatency(b, durations)
+	})
 }
