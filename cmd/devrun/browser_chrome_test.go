@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -176,8 +175,7 @@ func TestBrowserReloadsInChromium(t *testing.T) {
 
 	// devrun itself restarts (same proxy address): the page reconnects and shows the new
 	// devrun's program by itself.
-	a.d.cmd.Process.Signal(syscall.SIGINT)
-	a.d.wait(t)
+	a.d.interrupt(t)
 	a.setText(t, "fourth")
 	addr := strings.TrimPrefix(a.url, "http://")
 	a.d = startDevrun(t, a.dir, nil, "-v", "--browser="+addr, "--listen", "127.0.0.1:0", ".")

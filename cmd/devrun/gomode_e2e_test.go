@@ -78,8 +78,7 @@ func TestGoModeBuildBreakFix(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "main_test.go"), "package main\n\n// edited\n")
 	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(goProgram, "VERSION", "v2", 1))
 	restarted(t, rep, first, "v2")
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	d.interrupt(t)
 	if n := countKind(ev.stopped(t), childrpc.EventBuildOK); n != 2 {
 		t.Fatalf("%d builds, want exactly two (the _test.go edit must not build)", n)
 	}
@@ -117,8 +116,7 @@ func TestGoModeChangeCancelsBuild(t *testing.T) {
 	waitCount(t, d.stderr, "build-step-waiting", 3)
 	release()
 	restarted(t, rep, first, "v3")
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	d.interrupt(t)
 	if n := countKind(ev.stopped(t), childrpc.EventBuildOK); n != 2 {
 		t.Fatalf("%d builds finished, want 2 (the first and the one after the last save)", n)
 	}
@@ -229,8 +227,7 @@ func TestGoModeWorkspace(t *testing.T) {
 			first := expectStart(t, rep, "v1")
 			writeFile(t, filepath.Join(ws, "lib/lib.go"), libSource("v2"))
 			restarted(t, rep, first, "v2")
-			d.cmd.Process.Signal(syscall.SIGINT)
-			d.wait(t)
+			d.interrupt(t)
 		})
 	}
 }
@@ -250,8 +247,7 @@ func TestGoModeReplace(t *testing.T) {
 	first := expectStart(t, rep, "v1")
 	writeFile(t, filepath.Join(root, "lib/lib.go"), libSource("v2"))
 	restarted(t, rep, first, "v2")
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	d.interrupt(t)
 }
 
 // TestGoModeCgo: editing a C header or source of a cgo package rebuilds.
@@ -274,8 +270,7 @@ func TestGoModeCgo(t *testing.T) {
 	second := restarted(t, rep, first, "20")
 	writeFile(t, filepath.Join(dir, "val.c"), "#include \"val.h\"\nint val(void) { return BASE * 100; }\n")
 	restarted(t, rep, second, "200")
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	d.interrupt(t)
 }
 
 // TestGoModeNestedModuleAndUnimportedPackage: files of a nested module and of a package the
@@ -307,8 +302,7 @@ func TestGoModeNestedModuleAndUnimportedPackage(t *testing.T) {
 
 	writeFile(t, filepath.Join(dir, "lib/lib.go"), libSource("v2"))
 	restarted(t, rep, first, "v2")
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	d.interrupt(t)
 	events := ev.stopped(t)
 	if n := countKind(events, childrpc.EventBuildOK); n != 2 {
 		t.Fatalf("%d builds, want 2 (the first and the lib edit)", n)
@@ -335,17 +329,13 @@ func TestGoModeTemplate(t *testing.T) {
 	first := expectStart(t, rep, "<h1>one</h1>")
 	writeFile(t, filepath.Join(dir, "templates/page.html"), "<h1>two</h1>\n")
 	restarted(t, rep, first, "<h1>two</h1>")
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	d.interrupt(t)
 
 	rep = newReporter(t)
 	d = startDevrun(t, dir, rep, "-v", "--no-templates", ".")
 	expectStart(t, rep, "<h1>two</h1>")
-	d.stderr.WaitFor(t, "local packages (go list took")
-	writeFile(t, filepath.Join(dir, "templates/page.html"), "<h1>three</h1>\n")
-	d.stderr.WaitFor(t, "not part of the build: templates/page.html")
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	saveOutsideBuild(t, d, dir, "templates/page.html", "<h1>three</h1>\n")
+	d.interrupt(t)
 }
 
 // TestGoModeCommentNoRestart: rewording a comment (no line added or removed), or editing a
@@ -372,8 +362,7 @@ func TestGoModeCommentNoRestart(t *testing.T) {
 	waitCount(t, d.stderr, "[devrun] no change in the binary; still running", 2)
 	writeFile(t, filepath.Join(dir, "lib/lib.go"), libSource("v2"))
 	restarted(t, rep, first, "v2")
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	d.interrupt(t)
 	events := ev.stopped(t)
 	if builds, starts := countKind(events, childrpc.EventBuildOK), countKind(events, childrpc.EventStarted); builds != 4 || starts != 2 {
 		t.Fatalf("%d builds and %d starts, want 4 and 2 (the first and v2's)", builds, starts)
@@ -428,8 +417,7 @@ func TestGoModeDebug(t *testing.T) {
 		t.Fatalf("the first program (pid %s) still runs after the restart", pidOf(first))
 	}
 	attach()
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	d.interrupt(t)
 	if n := strings.Count(d.stderr.String(), "listening on "+addr); n != 1 {
 		t.Fatalf("the address was said %d times, want once:\n%s", n, d.stderr.String())
 	}
@@ -460,8 +448,7 @@ func TestGoModeReplaceAddedWhileRunning(t *testing.T) {
 	d.stderr.WaitFor(t, "now watching "+filepath.Join(root, "lib")+" too")
 	writeFile(t, filepath.Join(root, "lib/lib.go"), libSource("v2"))
 	restarted(t, rep, second, "v2")
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	d.interrupt(t)
 }
 
 // TestGoModeFirstBuildFailsWatchesTheModule: until a build succeeds, every package of the module
@@ -483,11 +470,8 @@ func TestGoModeFirstBuildFailsWatchesTheModule(t *testing.T) {
 	ev.next(t, childrpc.EventBuildStarted)
 	writeFile(t, filepath.Join(dir, "main.go"), reportProgram("", `"fixed"`))
 	expectStart(t, rep, "fixed")
-	d.stderr.WaitFor(t, "local packages (go list took")
-	writeFile(t, filepath.Join(dir, "unused/unused.go"), "package unused\n\nconst X = 2\n")
-	d.stderr.WaitFor(t, "not part of the build: unused/unused.go")
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	saveOutsideBuild(t, d, dir, "unused/unused.go", "package unused\n\nconst X = 2\n")
+	d.interrupt(t)
 }
 
 // TestGoModeAddedExtensionFindsTestdata: gin keeps its templates in testdata/; -e +tmpl
@@ -504,11 +488,17 @@ func TestGoModeAddedExtensionFindsTestdata(t *testing.T) {
 	rep := newReporter(t)
 	d := startDevrun(t, dir, rep, "-v", "-e", "+tmpl", ".")
 	first := expectStart(t, rep, "v1")
-	d.stderr.WaitFor(t, "local packages (go list took")
-	writeFile(t, filepath.Join(dir, "testdata/fixture.go"), "package testdata\n\nconst X = 1\n")
-	d.stderr.WaitFor(t, "not part of the build: testdata/fixture.go")
+	saveOutsideBuild(t, d, dir, "testdata/fixture.go", "package testdata\n\nconst X = 1\n")
 	writeFile(t, filepath.Join(dir, "testdata/template/hello.tmpl"), "v2\n")
 	restarted(t, rep, first, "v2")
-	d.cmd.Process.Signal(syscall.SIGINT)
-	d.wait(t)
+	d.interrupt(t)
+}
+
+// saveOutsideBuild waits for Go mode's watch set (from go list), saves rel, a file the build
+// does not use, and waits for devrun to say so instead of rebuilding.
+func saveOutsideBuild(t *testing.T, d *devrunProc, dir, rel, content string) {
+	t.Helper()
+	d.stderr.WaitFor(t, "local packages (go list took")
+	writeFile(t, filepath.Join(dir, rel), content)
+	d.stderr.WaitFor(t, "not part of the build: "+rel)
 }

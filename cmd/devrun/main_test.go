@@ -256,6 +256,13 @@ func (d *devrunProc) wait(t testing.TB) int {
 	return d.cmd.ProcessState.ExitCode()
 }
 
+// interrupt stops devrun as Ctrl-C does and returns its exit status.
+func (d *devrunProc) interrupt(t testing.TB) int {
+	t.Helper()
+	d.cmd.Process.Signal(syscall.SIGINT)
+	return d.wait(t)
+}
+
 // lineLog is devrun's output as a test reads it (testkit.Text).
 type lineLog = testkit.Text
 
