@@ -7,9 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // The plain alternatives the process round trip is measured against, in the same run:
@@ -108,28 +106,13 @@ func BenchmarkRoundTripProcessBareHandoffParallel8(b *testing.B) {
 		}
 	}()
 	var writeMu sync.Mutex
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for g := range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			msg := []byte{byte('0' + g), '\n'}
-			for next.Add(1) <= int64(b.N) {
-				writeMu.Lock()
-				_, err := conn.Write(msg)
-				writeMu.Unlock()
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				<-answers[g]
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	reportRate(b, start)
+	callParallel(b, callers, func(g, _ int) error {
+		writeMu.Lock()
+		_, err := conn.Write([]byte{byte('0' + g), '\n'})
+		writeMu.Unlock()
+		if err == nil {
+			<-answers[g]
+		}
+		return err
+	})
 }

@@ -5,6 +5,7 @@ package childrpc
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -78,15 +79,26 @@ func timeCalls(b *testing.B, pause func(), call func(i int)) {
 }
 
 func BenchmarkRoundTripParallel8(b *testing.B) {
-	const callers = 8
 	c := benchConns(b)
 	ctx := context.Background()
+	b.ReportAllocs()
+	callParallel(b, 8, func(_, i int) error {
+		var got int
+		if err := c.Call(ctx, "inc", benchParams{N: i}, &got); err != nil || got != i+1 {
+			return fmt.Errorf("call: %d, %v", got, err)
+		}
+		return nil
+	})
+}
+
+// callParallel makes b.N calls from callers goroutines (call gets the caller's number and the
+// call's) and reports their rate. A call that fails ends its caller.
+func callParallel(b *testing.B, callers int, call func(caller, i int) error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
-	for g := 0; g < callers; g++ {
+	for g := range callers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -95,9 +107,8 @@ func BenchmarkRoundTripParallel8(b *testing.B) {
 				if i >= b.N {
 					return
 				}
-				var got int
-				if err := c.Call(ctx, "inc", benchParams{N: i}, &got); err != nil || got != i+1 {
-					b.Errorf("call: %d, %v", got, err)
+				if err := call(g, i); err != nil {
+					b.Error(err)
 					return
 				}
 			}
@@ -132,30 +143,13 @@ func BenchmarkRoundTripProcess(b *testing.B) {
 // BenchmarkRoundTripProcessParallel8 is BenchmarkRoundTripProcess with 8 concurrent
 // callers.
 func BenchmarkRoundTripProcessParallel8(b *testing.B) {
-	const callers = 8
 	conn, _ := startChild(b, "echo-child", ConnOptions{}, nil)
 	ctx := context.Background()
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var raw json.RawMessage
-			for next.Add(1) <= int64(b.N) {
-				if err := conn.Call(ctx, "echo", benchParams{N: 1}, &raw); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	reportRate(b, start)
+	callParallel(b, 8, func(int, int) error {
+		var raw json.RawMessage
+		return conn.Call(ctx, "echo", benchParams{N: 1}, &raw)
+	})
 }
 
 // BenchmarkRoundTripProcessAfterQuiet is a call after the channel has been quiet for
