@@ -145,7 +145,7 @@ func newConn(rwc io.ReadWriteCloser, opts ConnOptions, lookup func(context.Conte
 		lines:    newLineReader(rwc, opts.MaxLine),
 		replies:  make(chan []byte, maxReplies),
 		notes:    make(chan request, opts.MaxQueued),
-		jobs:     make(chan job),
+		jobs:     make(chan job, maxIdleWorkers),
 		idle:     make(chan struct{}),
 		pending:  make(map[uint64]chan reply),
 		incoming: make(map[string]*incomingCall),

@@ -383,10 +383,7 @@ func (c *Conn) schedule(j job) {
 		}
 		c.mu.Unlock()
 		if reuse {
-			select {
-			case c.jobs <- j: // the idle goroutine is receiving, or about to
-			case <-c.ctx.Done():
-			}
+			c.jobs <- j // room for one per idle goroutine: the reader never waits here
 			return
 		}
 		c.workers.Add(1)
